@@ -1,0 +1,32 @@
+# Every target does its own set-up into .venv, so a fresh clone needs only `make demo` / `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# The CPU wheel first: a bare `torch` requirement would pull a multi-GB CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/beliefscope describe mess3
+
+# Everything CI runs: lint, all tests (slow ones included), notebooks in smoke mode.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+	BELIEFSCOPE_SMOKE=1 $(BIN)/pytest --nbmake notebooks -o addopts="" -p no:cacheprovider
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV)

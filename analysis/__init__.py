@@ -1,0 +1,1 @@
+"""Networks, probes, metrics, comparison and the command line."""

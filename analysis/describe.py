@@ -1,0 +1,103 @@
+"""``beliefscope describe``: a process's exact quantities as one JSON-ready dict."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+from processes import (
+    Process,
+    entropy_rate,
+    epsilon_machine,
+    excess_entropy,
+    explore_mixed_states,
+    is_unifilar,
+    myopic_entropies,
+    symbolic_entropy_rate,
+    symbolic_stationary,
+    symbolic_statistical_complexity,
+)
+
+__all__ = ["describe_process", "format_summary"]
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def describe_process(process: Process, depth: int = 10, max_states: int = 10_000) -> dict:
+    """Everything ``describe --json`` prints for ``process``; entropies in bits.
+
+    Parameters
+    ----------
+    process : Process
+    depth : int
+        Number of myopic entropies ``h(1..depth)`` to report.
+    max_states : int
+        Mixed states explored before the MSP is declared not finite.
+    """
+    h_mu = entropy_rate(process, max_length=max(depth, 12))
+    em = epsilon_machine(process, max_states=max_states)
+    excess = excess_entropy(process, h_mu.bits)
+    msp = explore_mixed_states(process, max_states=max_states)
+    latex = dict(process.latex())
+    closed_forms = {
+        "stationary": symbolic_stationary(process),
+        "entropy_rate_bits": symbolic_entropy_rate(process),
+        "statistical_complexity_bits": symbolic_statistical_complexity(process),
+    }
+    latex.update({k: sp.latex(v) for k, v in closed_forms.items() if v is not None})
+    return {
+        "name": process.name,
+        "params": dict(process.params),
+        "citation": process.citation,
+        "n_states": process.n_states,
+        "n_symbols": process.n_symbols,
+        "generalized": process.generalized,
+        "stationary": [float(v) for v in process.pi],
+        "unifilar": is_unifilar(process),
+        "entropy_rate_bits": h_mu.bits,
+        "entropy_rate_stderr_bits": _finite(h_mu.stderr_bits) or 0.0,
+        "entropy_rate_method": h_mu.method,
+        "statistical_complexity_bits": _finite(em.statistical_complexity_bits),
+        "causal_states": None if em.machine is None else em.machine.n_states,
+        # With an estimated h_mu the sum is truncated where the estimate was taken.
+        "excess_entropy_bits": _finite(excess.bits),
+        "excess_entropy_terms": excess.n_terms,
+        "excess_entropy_converged": bool(excess.converged and h_mu.exact),
+        "msp_states": msp.n_states if msp.closed else None,
+        "myopic_entropy_bits": [float(v) for v in myopic_entropies(process, depth)],
+        "latex": latex,
+    }
+
+
+def format_summary(info: dict) -> str:
+    """A readable multi-line summary of `describe_process` output."""
+    params = ", ".join(f"{k}={v:g}" for k, v in info["params"].items()) or "no parameters"
+    kind = "generalized HMM" if info["generalized"] else "HMM"
+    unifilar = "unifilar" if info["unifilar"] else "nonunifilar"
+
+    def bits(v):
+        return "infinite / unknown" if v is None else f"{v:.6f} bits"
+
+    h = info["myopic_entropy_bits"]
+    lines = [
+        f"{info['name']} ({params})",
+        f"  {kind}, {info['n_states']} states, {info['n_symbols']} symbols, {unifilar}",
+        f"  citation: {info['citation']}",
+        "  stationary: " + np.array2string(np.array(info["stationary"]), precision=6),
+        f"  entropy rate h_mu: {info['entropy_rate_bits']:.6f} bits "
+        f"(+- {info['entropy_rate_stderr_bits']:.2g}, {info['entropy_rate_method']})",
+        f"  statistical complexity C_mu: {bits(info['statistical_complexity_bits'])}",
+        f"  excess entropy E: {bits(info['excess_entropy_bits'])} "
+        f"({info['excess_entropy_terms']} terms"
+        f"{'' if info['excess_entropy_converged'] else ', truncated'})",
+        f"  mixed states from pi: {info['msp_states'] or 'not finite within the limit'}",
+        f"  myopic entropies h(1..{len(h)}) bits: "
+        + " ".join(f"{v:.4f}" for v in h),
+    ]
+    for key, tex in info["latex"].items():
+        lines.append(f"  latex {key}: {tex}")
+    return "\n".join(lines)

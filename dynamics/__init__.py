@@ -1,0 +1,1 @@
+"""Belief dynamics as iterated maps, and one engine for any symbolic map or flow."""

@@ -1,0 +1,48 @@
+"""Processes, specified symbolically: the catalogue, exact quantities and sampling.
+
+Entropies are in bits unless a name says nats. Conventions: ``shared/SCIENCE.md``.
+"""
+
+from .catalogue import CatalogueEntry, get_process, list_processes, register
+from .errors import ParameterError, ProcessError, SpecError
+from .information import (
+    EntropyRate,
+    ExcessEntropy,
+    block_entropies,
+    entropy_rate,
+    excess_entropy,
+    myopic_entropies,
+)
+from .mixed_states import MixedStates, belief_levels, explore_mixed_states
+from .parameters import Parameter, parse_domain
+from .process import Process
+from .sampling import Samples, enumerate_words, generate
+from .spec import load_process, process_from_dict
+from .structure import (
+    EpsilonMachine,
+    epsilon_machine,
+    is_unifilar,
+    minimize,
+    symbolic_entropy_rate,
+    symbolic_stationary,
+    symbolic_statistical_complexity,
+)
+
+__all__ = [
+    "CatalogueEntry", "EntropyRate", "EpsilonMachine", "ExcessEntropy", "MixedStates",
+    "Parameter", "ParameterError", "Process", "ProcessDataset", "ProcessError", "Samples",
+    "SpecError", "belief_levels", "block_entropies", "entropy_rate", "enumerate_words",
+    "epsilon_machine", "excess_entropy", "explore_mixed_states", "generate", "get_process",
+    "is_unifilar", "list_processes", "load_process", "minimize", "myopic_entropies",
+    "parse_domain", "process_from_dict", "register", "symbolic_entropy_rate",
+    "symbolic_stationary", "symbolic_statistical_complexity",
+]
+
+
+def __getattr__(name):
+    # torch is heavy to import; only the dataset needs it.
+    if name == "ProcessDataset":
+        from .dataset import ProcessDataset
+
+        return ProcessDataset
+    raise AttributeError(f"module 'processes' has no attribute {name!r}")

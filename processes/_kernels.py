@@ -1,0 +1,107 @@
+"""Compiled inner loops for sampling (numba).
+
+Random numbers are drawn by the caller's `numpy.random.Generator` and passed in as
+uniforms, so results depend only on the seed, not on numba's global generator.
+Every kernel is parallel over the batch (independent chains).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["hmm_kernel", "belief_kernel"]
+
+
+@numba.njit(parallel=True, cache=True)
+def hmm_kernel(cum, T, Tr, s0, eta0, u, tokens, states, beliefs, next_probs, track_beliefs):
+    """Sample hidden states and symbols jointly; optionally filter beliefs.
+
+    cum (n, k*n): cumulative ``Pr(x, j | i)`` over the flattened (x, j); T (k, n, n);
+    Tr (n, k); s0 (batch,); eta0 (n,); u (batch, L) uniforms. Writes tokens (batch, L),
+    states (batch, L+1) and, if ``track_beliefs``, beliefs (batch, L, n) and the exact
+    next-token probabilities ``eta @ Tr`` after each token, next_probs (batch, L, k).
+    """
+    batch, length = u.shape
+    k, n = T.shape[0], T.shape[1]
+    kn = cum.shape[1]
+    for b in numba.prange(batch):
+        s = s0[b]
+        states[b, 0] = s
+        eta = eta0.copy()
+        new = np.empty(n)
+        for t in range(length):
+            v = u[b, t]
+            c = 0
+            while c < kn - 1 and cum[s, c] <= v:
+                c += 1
+            x = c // n
+            s = c - x * n
+            tokens[b, t] = x
+            states[b, t + 1] = s
+            if track_beliefs:
+                norm = 0.0
+                for j in range(n):
+                    acc = 0.0
+                    for i in range(n):
+                        acc += eta[i] * T[x, i, j]
+                    new[j] = acc
+                for i in range(n):
+                    norm += eta[i] * Tr[i, x]
+                for j in range(n):
+                    eta[j] = new[j] / norm
+                    beliefs[b, t, j] = eta[j]
+                for y in range(k):
+                    acc = 0.0
+                    for i in range(n):
+                        acc += eta[i] * Tr[i, y]
+                    next_probs[b, t, y] = acc
+
+
+@numba.njit(parallel=True, cache=True)
+def belief_kernel(T, Tr, eta0, u, record_from, tokens, beliefs, entropy):
+    """Run the belief IFS: draw ``x ~ p_x(eta)``, then ``eta <- f_x(eta)``.
+
+    T (k, n, n); Tr (n, k); eta0 (batch, n); u (batch, L) uniforms. Steps before
+    ``record_from`` are burn-in. Writes tokens (batch, L - record_from), beliefs
+    (batch, L - record_from, n) after each recorded step, and entropy (batch,): the sum of
+    ``H[p(eta)]`` in nats over the recorded steps (the entropy-rate estimator).
+    ``eta0`` is overwritten with the final beliefs.
+    """
+    batch, length = u.shape
+    k, n = T.shape[0], T.shape[1]
+    for b in numba.prange(batch):
+        eta = eta0[b].copy()
+        new = np.empty(n)
+        p = np.empty(k)
+        h = 0.0
+        for t in range(length):
+            for x in range(k):
+                acc = 0.0
+                for i in range(n):
+                    acc += eta[i] * Tr[i, x]
+                p[x] = acc
+            if t >= record_from:
+                for x in range(k):
+                    if p[x] > 0.0:
+                        h -= p[x] * np.log(p[x])
+            v = u[b, t]
+            x = 0
+            acc = p[0]
+            while x < k - 1 and acc <= v:
+                x += 1
+                acc += p[x]
+            for j in range(n):
+                s = 0.0
+                for i in range(n):
+                    s += eta[i] * T[x, i, j]
+                new[j] = s
+            for j in range(n):
+                eta[j] = new[j] / p[x]
+            if t >= record_from:
+                tokens[b, t - record_from] = x
+                for j in range(n):
+                    beliefs[b, t - record_from, j] = eta[j]
+        entropy[b] = h
+        for j in range(n):
+            eta0[b, j] = eta[j]  # so a chunked caller can continue the chain

@@ -1,0 +1,251 @@
+"""A hidden Markov process, defined once by symbolic labelled transition matrices.
+
+Conventions (``shared/SCIENCE.md``): ``T[x][i, j] = Pr(emit x, go to state j | state i)``,
+beliefs are row vectors, ``r`` is the right eigenvector of ``M = sum_x T[x]`` and ``pi``
+the left one, scaled so ``pi . r = 1`` (for an HMM ``r`` is all ones and ``pi`` sums to 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+
+import numpy as np
+import sympy as sp
+
+from ._linalg import eigenvector_for_one
+from .errors import ParameterError, ProcessError
+from .parameters import Parameter
+
+__all__ = ["Process"]
+
+
+class _Definition:
+    """The symbolic part of a process, shared by every parameter binding.
+
+    The numeric function is lambdified here, once, so rebinding parameters is cheap.
+    """
+
+    def __init__(self, name, matrices, parameters, citation, generalized, normalize):
+        self.name = name
+        self.parameters = tuple(parameters)
+        self.citation = citation
+        self.normalize = normalize
+        self.symbols = tuple(p.symbol for p in self.parameters)
+        names = [p.name for p in self.parameters]
+        if len(set(names)) != len(names):
+            raise ProcessError(f"{name}: duplicate parameter names {names}")
+        local = {p.name: p.symbol for p in self.parameters}
+        self.matrices = tuple(_to_matrix(m, local, name, x) for x, m in enumerate(matrices))
+        if not self.matrices:
+            raise ProcessError(f"{name}: a process needs at least one symbol matrix")
+        n = self.matrices[0].shape[0]
+        for x, m in enumerate(self.matrices):
+            if m.shape != (n, n):
+                raise ProcessError(
+                    f"{name}: T[{x}] has shape {m.shape}, expected ({n}, {n}) like T[0]; "
+                    "every symbol's matrix must be square and of the same size"
+                )
+        free = set().union(*(m.free_symbols for m in self.matrices))
+        unknown = {s.name for s in free} - set(names)
+        if unknown:
+            raise ProcessError(
+                f"{name}: matrix entries use undeclared symbols {sorted(unknown)}; "
+                "declare them as parameters"
+            )
+        self.generalized = (
+            generalized if generalized is not None else self._may_be_negative()
+        )
+        self._numeric = sp.lambdify(self.symbols, [list(m) for m in self.matrices], "numpy")
+
+    def _may_be_negative(self) -> bool:
+        return any(e.is_nonnegative is False for m in self.matrices for e in m)
+
+    def numeric(self, values: Sequence[float]) -> np.ndarray:
+        k, n = len(self.matrices), self.matrices[0].shape[0]
+        flat = self._numeric(*values)
+        arr = np.empty((k, n * n), dtype=np.float64)
+        for x, entries in enumerate(flat):
+            arr[x] = np.asarray(entries, dtype=np.float64)  # scalars broadcast per entry
+        return arr.reshape(k, n, n)
+
+
+def _to_matrix(m, local, name, x) -> sp.Matrix:
+    try:
+        if isinstance(m, np.ndarray):
+            return sp.Matrix(m.tolist())
+        rows = [[sp.sympify(e, locals=local) if isinstance(e, str) else e for e in row]
+                for row in m]
+        return sp.Matrix(rows).applyfunc(sp.sympify)
+    except (sp.SympifyError, SyntaxError, TypeError, ValueError) as exc:
+        raise ProcessError(f"{name}: T[{x}] cannot be read as a matrix: {exc}") from None
+
+
+class Process:
+    """A (generalized) hidden Markov process with symbolic matrices and bound parameters.
+
+    Parameters
+    ----------
+    name : str
+        Name used in messages and output.
+    matrices : sequence of k (n, n) matrices
+        ``T[x]`` as sympy matrices, nested lists of expressions or strings, or arrays.
+    parameters : sequence of Parameter
+        The named symbols appearing in the matrices, with defaults and domains.
+    citation : str
+        Where the definition comes from.
+    generalized : bool, optional
+        True for a GHMM (entries may be negative; normalised by ``r``). Inferred from
+        the signs of the entries when omitted.
+    normalize : bool
+        Divide all matrices by the spectral radius of their sum (as ``post_quantum``).
+    params : mapping, optional
+        Parameter values overriding the defaults. Each is checked against its domain.
+    check_depth : int
+        GHMMs: word probabilities are checked non-negative for all words up to this length.
+
+    Attributes
+    ----------
+    T : ndarray, shape (k, n, n)
+        Numeric float64 matrices at the bound parameters (read-only).
+    """
+
+    def __init__(self, name: str, matrices, parameters: Sequence[Parameter] = (), *,
+                 citation: str = "", generalized: bool | None = None,
+                 normalize: bool = False, params: Mapping[str, float] | None = None,
+                 check_depth: int = 8):
+        self._definition = _Definition(name, matrices, parameters, citation, generalized,
+                                       normalize)
+        self._bind(params or {}, check_depth)
+
+    @classmethod
+    def from_arrays(cls, T, name: str = "custom", **kwargs) -> Process:
+        """Build a process from a numeric ``(k, n, n)`` array (no parameters)."""
+        T = np.asarray(T, dtype=np.float64)
+        if T.ndim != 3 or T.shape[1] != T.shape[2]:
+            raise ProcessError(
+                f"{name}: expected an array of shape (k, n, n), got {T.shape}"
+            )
+        return cls(name, [T[x] for x in range(T.shape[0])], **kwargs)
+
+    def with_params(self, **params: float) -> Process:
+        """A new process with some parameters changed; the lambdified code is shared."""
+        new = object.__new__(Process)
+        new._definition = self._definition
+        new._bind({**self.params, **params}, self._check_depth)
+        return new
+
+    # -- binding and validation ------------------------------------------------------
+    def _bind(self, params: Mapping[str, float], check_depth: int) -> None:
+        d = self._definition
+        known = {p.name: p for p in d.parameters}
+        unknown = set(params) - set(known)
+        if unknown:
+            raise ParameterError(
+                f"{d.name}: unknown parameter(s) {sorted(unknown)}; "
+                f"known: {sorted(known) or 'none'}"
+            )
+        values = {p.name: p.check(params.get(p.name, p.default), d.name)
+                  for p in d.parameters}
+        self.params: dict[str, float] = values
+        self._check_depth = check_depth
+        T = d.numeric([values[p.name] for p in d.parameters])
+        if not np.all(np.isfinite(T)):
+            raise ParameterError(f"{d.name}: matrices are not finite at {values}")
+        if d.normalize:
+            rho = np.max(np.abs(np.linalg.eigvals(T.sum(axis=0))))
+            T = T / rho
+        T.setflags(write=False)
+        self.T = T
+        from ._validate import validate  # validation needs belief enumeration helpers
+
+        validate(self, check_depth)
+
+    # -- basic structure -------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._definition.name
+
+    @property
+    def citation(self) -> str:
+        return self._definition.citation
+
+    @property
+    def parameters(self) -> tuple[Parameter, ...]:
+        return self._definition.parameters
+
+    @property
+    def matrices(self) -> tuple[sp.Matrix, ...]:
+        """Symbolic ``T[x]`` (before spectral normalisation, see `normalized`)."""
+        return self._definition.matrices
+
+    @property
+    def normalized(self) -> bool:
+        return self._definition.normalize
+
+    @property
+    def generalized(self) -> bool:
+        return self._definition.generalized
+
+    @property
+    def n_states(self) -> int:
+        return self.T.shape[1]
+
+    @property
+    def n_symbols(self) -> int:
+        return self.T.shape[0]
+
+    @property
+    def symbol_values(self) -> dict[sp.Symbol, float]:
+        return {p.symbol: self.params[p.name] for p in self.parameters}
+
+    @cached_property
+    def M(self) -> np.ndarray:
+        """``sum_x T[x]``, shape (n, n)."""
+        return self.T.sum(axis=0)
+
+    @cached_property
+    def r(self) -> np.ndarray:
+        """Right eigenvector of ``M`` for eigenvalue 1, shape (n,); all ones for an HMM."""
+        if not self.generalized:
+            return np.ones(self.n_states)
+        r = eigenvector_for_one(self.M, self.name, side="right")
+        return r / (self._left @ r)
+
+    @cached_property
+    def _left(self) -> np.ndarray:
+        pi = eigenvector_for_one(self.M.T, self.name, side="left")
+        return pi / pi.sum()
+
+    @cached_property
+    def pi(self) -> np.ndarray:
+        """Stationary (left) eigenvector, shape (n,), scaled so ``pi . r = 1``."""
+        return self._left
+
+    @cached_property
+    def Tr(self) -> np.ndarray:
+        """``T[x] r`` stacked as columns, shape (n, k): ``p_x(eta) = (eta @ Tr)[x]``."""
+        return np.einsum("xij,j->ix", self.T, self.r)
+
+    def torch_matrices(self, device=None, dtype=None):
+        """``T`` as a torch tensor of shape (k, n, n) (float64 unless ``dtype`` says)."""
+        import torch
+
+        return torch.tensor(self.T, dtype=dtype or torch.float64, device=device)
+
+    # -- symbolic views --------------------------------------------------------------
+    def symbolic_matrices(self) -> tuple[sp.Matrix, ...]:
+        """``T[x]`` as sympy matrices; normalised processes are shown divided by ``rho``."""
+        if not self.normalized:
+            return self.matrices
+        rho = sp.Symbol("rho", positive=True)
+        return tuple(m / rho for m in self.matrices)
+
+    def latex(self) -> dict[str, str]:
+        """LaTeX for each ``T[x]`` (keys ``"T_0"``, ...)."""
+        return {f"T_{x}": f"T^{{({x})}} = {sp.latex(m)}"
+                for x, m in enumerate(self.symbolic_matrices())}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        return f"Process({self.name!r}{', ' if params else ''}{params})"

@@ -1,0 +1,128 @@
+"""Seeded, vectorised sampling of sequences, and exact enumeration of words.
+
+Time-index convention for everything returned here (0-based ``t``): ``tokens[:, t]`` is
+the t-th symbol; ``beliefs[:, t]`` is the belief after seeing ``tokens[:, :t+1]``; and
+``next_token_probs[:, t] = Pr(X_{t+1} | tokens[:, :t+1])``, the optimal predictor's
+output at position t - what a network's softmax at that position should match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._kernels import belief_kernel, hmm_kernel
+from .errors import ProcessError
+from .process import Process
+
+__all__ = ["Samples", "generate", "enumerate_words"]
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Sampled sequences and, on request, what an observer could know about them.
+
+    Attributes
+    ----------
+    tokens : ndarray, shape (batch, length), int64
+    states : ndarray or None, shape (batch, length + 1), int64
+        Hidden state before each token, and the final one (HMMs only).
+    beliefs : ndarray or None, shape (batch, length, n)
+        Belief after each token.
+    next_token_probs : ndarray or None, shape (batch, length, k)
+        Exact next-token distribution after each token.
+    """
+
+    tokens: np.ndarray
+    states: np.ndarray | None = None
+    beliefs: np.ndarray | None = None
+    next_token_probs: np.ndarray | None = None
+
+
+def _rng(seed) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def generate(process: Process, batch_size: int, length: int, *, seed=None,
+             return_states: bool = False, return_beliefs: bool = False,
+             return_next_token_probs: bool = False) -> Samples:
+    """Sample ``batch_size`` independent sequences of ``length`` tokens from stationarity.
+
+    Parameters
+    ----------
+    process : Process
+    batch_size, length : int
+    seed : int, numpy.random.Generator or None
+        Same seed, same sequences.
+    return_states, return_beliefs, return_next_token_probs : bool
+        Also return hidden states (HMMs only), beliefs and exact next-token probabilities.
+    """
+    if batch_size < 1 or length < 1:
+        raise ValueError(f"batch_size and length must be >= 1, got {batch_size}, {length}")
+    rng = _rng(seed)
+    T, Tr = np.ascontiguousarray(process.T), np.ascontiguousarray(process.Tr)
+    k, n = process.n_symbols, process.n_states
+    track = return_beliefs or return_next_token_probs
+    tokens = np.empty((batch_size, length), dtype=np.int64)
+    beliefs = np.empty((batch_size, length, n) if track else (1, 1, n))
+    next_probs = np.empty((batch_size, length, k) if track else (1, 1, k))
+    states = None
+    if process.generalized:
+        if return_states:
+            raise ProcessError(
+                f"{process.name} is a generalized HMM: it has no hidden-state sequence to "
+                "return; drop return_states"
+            )
+        eta = np.repeat(process.pi[None, :], batch_size, axis=0)
+        u = rng.random((batch_size, length))
+        beliefs = np.empty((batch_size, length, n))
+        belief_kernel(T, Tr, eta, u, 0, tokens, beliefs, np.empty(batch_size))
+        next_probs = beliefs @ Tr if return_next_token_probs else None
+    else:
+        joint = T.transpose(1, 0, 2).reshape(n, k * n)  # Pr(x, j | i), flattened (x, j)
+        cum = np.cumsum(joint, axis=1)
+        s0 = rng.choice(n, size=batch_size, p=np.clip(process.pi, 0, None) / process.pi.sum())
+        u = rng.random((batch_size, length)) * cum[:, -1].min()
+        states = np.empty((batch_size, length + 1), dtype=np.int64)
+        hmm_kernel(cum, T, Tr, s0.astype(np.int64), process.pi.copy(), u, tokens, states,
+                   beliefs, next_probs, track)
+    return Samples(
+        tokens=tokens,
+        states=states if return_states else None,
+        beliefs=beliefs if return_beliefs else None,
+        next_token_probs=next_probs if return_next_token_probs else None,
+    )
+
+
+def enumerate_words(process: Process, length: int, drop_zero: bool = True,
+                    max_words: int = 1 << 22) -> tuple[np.ndarray, np.ndarray]:
+    """All words of ``length`` symbols with their exact probabilities.
+
+    Returns
+    -------
+    words : ndarray, shape (m, length), int64
+        In lexicographic order (zero-probability words removed if ``drop_zero``).
+    probs : ndarray, shape (m,)
+        ``pi T[w1] ... T[wL] r``; sums to 1.
+    """
+    k = process.n_symbols
+    if k**length > max_words:
+        raise ValueError(
+            f"{process.name}: {k}**{length} words exceed max_words={max_words}; use "
+            "processes.information (merged beliefs) for entropies at this length"
+        )
+    words = np.zeros((1, 0), dtype=np.int64)
+    vecs = process.pi[None, :]
+    for _ in range(length):
+        vecs = np.einsum("mi,xij->mxj", vecs, process.T).reshape(-1, process.n_states)
+        words = np.concatenate([np.repeat(words, k, axis=0),
+                                np.tile(np.arange(k), len(words))[:, None]], axis=1)
+        if drop_zero:
+            alive = np.abs(vecs).sum(axis=1) > 0
+            words, vecs = words[alive], vecs[alive]
+    probs = vecs @ process.r
+    if drop_zero:
+        keep = probs > 1e-15
+        words, probs = words[keep], probs[keep]
+    return words, probs

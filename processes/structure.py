@@ -1,0 +1,208 @@
+"""Causal structure: unifilarity, epsilon-machine minimisation and closed forms.
+
+Closed forms (stationary distribution, entropy rate, statistical complexity) are derived
+from the symbolic matrices; every one has a numeric counterpart at the bound parameters.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from ._linalg import entropy_bits
+from .mixed_states import explore_mixed_states
+from .process import Process
+
+__all__ = [
+    "is_unifilar", "minimize", "epsilon_machine", "EpsilonMachine",
+    "symbolic_stationary", "symbolic_entropy_rate", "symbolic_statistical_complexity",
+]
+
+_ZERO = 1e-12
+
+
+def is_unifilar(process: Process) -> bool:
+    """True if every (state, symbol) pair has at most one successor (at the bound values)."""
+    if process.generalized:
+        return False
+    return bool(np.all((process.T > _ZERO).sum(axis=2) <= 1))
+
+
+def _successors(process: Process) -> tuple[np.ndarray, np.ndarray]:
+    """``emit[i, x] = Pr(x | i)`` (n, k) and ``succ[i, x]`` (n, k), -1 where x is forbidden."""
+    T = process.T
+    emit = T.sum(axis=2).T
+    succ = np.where(emit > _ZERO, T.argmax(axis=2).T, -1)
+    return emit, succ
+
+
+def minimize(process: Process, decimals: int = 9) -> np.ndarray:
+    """Partition refinement (Moore) of a unifilar presentation into causal states.
+
+    Two states are equivalent when they emit each symbol with the same probability and
+    their successors on every symbol are equivalent; equal futures follow by induction.
+
+    Returns
+    -------
+    labels : ndarray, shape (n,)
+        Causal-state label of each state, numbered by first appearance.
+    """
+    if not is_unifilar(process):
+        raise ValueError(
+            f"{process.name}: minimize() needs a unifilar presentation; use "
+            "epsilon_machine(), which minimises the recurrent mixed-state presentation"
+        )
+    emit, succ = _successors(process)
+    labels = _relabel([tuple(row) for row in np.round(emit, decimals)])
+    while True:
+        signature = [(labels[i], *(labels[j] if j >= 0 else -1 for j in succ[i]))
+                     for i in range(process.n_states)]
+        refined = _relabel(signature)
+        if refined.max() == labels.max():
+            return refined
+        labels = refined
+
+
+def _relabel(keys: list) -> np.ndarray:
+    seen: dict = {}
+    return np.array([seen.setdefault(key, len(seen)) for key in keys])
+
+
+def _quotient(process: Process, labels: np.ndarray) -> Process:
+    """The unifilar process on causal states given by ``labels``."""
+    m = labels.max() + 1
+    T = np.zeros((process.n_symbols, m, m))
+    emit, succ = _successors(process)
+    first = [int(np.flatnonzero(labels == c)[0]) for c in range(m)]
+    for c, i in enumerate(first):
+        for x in range(process.n_symbols):
+            if succ[i, x] >= 0:
+                T[x, c, labels[succ[i, x]]] = emit[i, x]
+    return Process.from_arrays(T, name=f"{process.name} (epsilon-machine)")
+
+
+@dataclass(frozen=True)
+class EpsilonMachine:
+    """The epsilon-machine of a process, or the reason it is not available.
+
+    Attributes
+    ----------
+    machine : Process or None
+        Minimal unifilar presentation; None when the recurrent MSP is not finite.
+    labels : ndarray or None, shape (n,)
+        For a unifilar input: causal state of each original state.
+    source : str
+        ``"unifilar"`` (minimised presentation) or ``"msp"`` (minimised recurrent MSP).
+    """
+
+    machine: Process | None
+    labels: np.ndarray | None
+    source: str
+
+    @property
+    def statistical_complexity_bits(self) -> float | None:
+        """``C_mu = H[pi]`` over causal states in bits; None when infinite."""
+        if self.machine is None:
+            return None
+        return float(entropy_bits(self.machine.pi))
+
+
+def epsilon_machine(process: Process, max_states: int = 10_000) -> EpsilonMachine:
+    """Minimal unifilar presentation: minimise ``process`` itself if unifilar, else its
+    recurrent mixed-state presentation when that is finite within ``max_states``."""
+    if is_unifilar(process):
+        labels = minimize(process)
+        return EpsilonMachine(_quotient(process, labels), labels, "unifilar")
+    ms = explore_mixed_states(process, max_states=max_states)
+    if not ms.closed:
+        return EpsilonMachine(None, None, "msp")
+    keep = np.flatnonzero(ms.recurrent)
+    where = {int(node): a for a, node in enumerate(keep)}
+    T = np.zeros((process.n_symbols, len(keep), len(keep)))
+    for (src, x, dst), p in zip(ms.edges, ms.edge_prob, strict=True):
+        if src in where:
+            T[x, where[src], where[dst]] = p
+    recurrent = Process.from_arrays(T, name=f"{process.name} (recurrent MSP)")
+    return EpsilonMachine(_quotient(recurrent, minimize(recurrent)), None, "msp")
+
+
+# -- symbolic closed forms ----------------------------------------------------------------
+def _run_with_timeout(fn, timeout: float):
+    """``fn()`` or None if it takes longer than ``timeout`` seconds.
+
+    Sympy has no cancellation; a timed-out worker thread is left to finish in the
+    background, so callers only use this for bounded-size problems.
+    """
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(fn)
+    try:
+        return future.result(timeout=timeout)
+    except concurrent.futures.TimeoutError:
+        return None
+    finally:
+        pool.shutdown(wait=False)
+
+
+def symbolic_stationary(process: Process, timeout: float = 10.0) -> sp.Matrix | None:
+    """Stationary distribution as a sympy row vector in the parameters, or None.
+
+    Solves ``pi (M - I) = 0, sum(pi) = 1`` exactly. Returns None for generalized or
+    spectrally normalised processes, and when sympy does not finish within ``timeout``.
+    Cached per symbolic definition.
+    """
+    if process.generalized or process.normalized:
+        return None
+    d = process._definition
+    if not hasattr(d, "_stationary"):
+        d._stationary = _run_with_timeout(lambda: _solve_stationary(d.matrices), timeout)
+    return d._stationary
+
+
+def _solve_stationary(matrices) -> sp.Matrix | None:
+    n = matrices[0].shape[0]
+    M = sum(matrices, sp.zeros(n, n))
+    A = (M.T - sp.eye(n)).col_join(sp.ones(1, n))
+    b = sp.zeros(n, 1).col_join(sp.Matrix([1]))
+    solution = sp.linsolve((A, b), *sp.symbols(f"s0:{n}"))
+    if not solution:
+        return None
+    (values,) = solution
+    if any(v.free_symbols & set(sp.symbols(f"s0:{n}")) for v in values):
+        return None  # a free stationary coordinate: not ergodic for generic parameters
+    return sp.Matrix([[sp.simplify(v) for v in values]])
+
+
+def _h(probabilities) -> sp.Expr:
+    return -sum((p * sp.log(p, 2) for p in probabilities if not p.is_zero), sp.S.Zero)
+
+
+def symbolic_entropy_rate(process: Process, timeout: float = 10.0) -> sp.Expr | None:
+    """``h_mu = sum_i pi_i H[X | S = i]`` in bits, for unifilar presentations, or None."""
+    if not is_unifilar(process):
+        return None
+    pi = symbolic_stationary(process, timeout)
+    if pi is None:
+        return None
+    emit = [[sum(m.row(i)) for m in process.matrices] for i in range(process.n_states)]
+    return sp.simplify(sum((pi[i] * _h(emit[i]) for i in range(process.n_states)),
+                           sp.S.Zero))
+
+
+def symbolic_statistical_complexity(process: Process, timeout: float = 10.0):
+    """``C_mu`` in bits as an expression, for unifilar presentations, or None.
+
+    The causal-state partition is the one found at the bound parameter values; the
+    expression holds wherever the parameters give the same partition.
+    """
+    if not is_unifilar(process):
+        return None
+    pi = symbolic_stationary(process, timeout)
+    if pi is None:
+        return None
+    labels = minimize(process)
+    masses = [sum((pi[i] for i in np.flatnonzero(labels == c)), sp.S.Zero)
+              for c in range(labels.max() + 1)]
+    return sp.simplify(_h([sp.simplify(m) for m in masses]))
