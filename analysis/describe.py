@@ -7,6 +7,7 @@ import math
 import numpy as np
 import sympy as sp
 
+from dynamics.attractor import blackwell_entropy_rate
 from processes import (
     Process,
     entropy_rate,
@@ -27,7 +28,8 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def describe_process(process: Process, depth: int = 10, max_states: int = 10_000) -> dict:
+def describe_process(process: Process, depth: int = 10, max_states: int = 10_000,
+                     blackwell_points: int = 400_000, seed: int = 0) -> dict:
     """Everything ``describe --json`` prints for ``process``; entropies in bits.
 
     Parameters
@@ -37,10 +39,18 @@ def describe_process(process: Process, depth: int = 10, max_states: int = 10_000
         Number of myopic entropies ``h(1..depth)`` to report.
     max_states : int
         Mixed states explored before the MSP is declared not finite.
+    blackwell_points, seed : int
+        Chaos-game size and seed for the entropy rate of processes without a finite
+        unifilar presentation.
     """
     h_mu = entropy_rate(process, max_length=max(depth, 12))
     em = epsilon_machine(process, max_states=max_states)
     excess = excess_entropy(process, h_mu.bits)
+    upper_bound = None
+    if not h_mu.exact:
+        # The Blackwell average is unbiased; h(L) stays as the (tight) upper bound.
+        upper_bound = h_mu.bits
+        h_mu = blackwell_entropy_rate(process, n_points=blackwell_points, seed=seed)
     msp = explore_mixed_states(process, max_states=max_states)
     latex = dict(process.latex())
     closed_forms = {
@@ -61,6 +71,7 @@ def describe_process(process: Process, depth: int = 10, max_states: int = 10_000
         "entropy_rate_bits": h_mu.bits,
         "entropy_rate_stderr_bits": _finite(h_mu.stderr_bits) or 0.0,
         "entropy_rate_method": h_mu.method,
+        "entropy_rate_upper_bound_bits": upper_bound,
         "statistical_complexity_bits": _finite(em.statistical_complexity_bits),
         "causal_states": None if em.machine is None else em.machine.n_states,
         # With an estimated h_mu the sum is truncated where the estimate was taken.

@@ -1,1 +1,32 @@
-"""Belief dynamics as iterated maps, and one engine for any symbolic map or flow."""
+"""Belief dynamics as iterated maps, and one engine for any symbolic map or flow.
+
+Lyapunov exponents are in nats per step (per unit time for flows); entropy rates from
+the chaos game are in bits unless a name says nats.
+"""
+
+from .attractor import ChaosGame, blackwell_entropy_rate, chaos_game, sample_attractor
+from .belief import BeliefFixedPoint, BeliefIFS, belief_lyapunov_spectrum
+from .fixed_points import FixedPoint, fixed_points
+from .lyapunov import (
+    DivergenceError,
+    LyapunovResult,
+    integrate,
+    iterate,
+    lyapunov_dimension,
+    lyapunov_spectrum,
+)
+from .msp import mixed_state_presentation, msp_summary, msp_to_process
+from .plots import belief_colors, draw_msp, plot_simplex, simplex_coordinates
+from .system_spec import SpecError, load_system
+from .systems import DrivenMap, Flow, SymbolicFlow, SymbolicIFS, SymbolicMap, TorchDrivenMap
+from .textbook import CATALOGUE, TextbookEntry, get_system, list_systems
+
+__all__ = [
+    "CATALOGUE", "BeliefFixedPoint", "BeliefIFS", "ChaosGame", "DivergenceError", "DrivenMap",
+    "FixedPoint", "Flow", "LyapunovResult", "SpecError", "SymbolicFlow", "SymbolicIFS",
+    "SymbolicMap", "TextbookEntry", "TorchDrivenMap", "belief_colors",
+    "belief_lyapunov_spectrum", "blackwell_entropy_rate", "chaos_game", "draw_msp",
+    "fixed_points", "get_system", "integrate", "iterate", "list_systems", "load_system",
+    "lyapunov_dimension", "lyapunov_spectrum", "mixed_state_presentation", "msp_summary",
+    "msp_to_process", "plot_simplex", "sample_attractor", "simplex_coordinates",
+]

@@ -59,13 +59,14 @@ def hmm_kernel(cum, T, Tr, s0, eta0, u, tokens, states, beliefs, next_probs, tra
 
 
 @numba.njit(parallel=True, cache=True)
-def belief_kernel(T, Tr, eta0, u, record_from, tokens, beliefs, entropy):
+def belief_kernel(T, Tr, eta0, u, record_from, tokens, beliefs, entropy, track_entropy):
     """Run the belief IFS: draw ``x ~ p_x(eta)``, then ``eta <- f_x(eta)``.
 
     T (k, n, n); Tr (n, k); eta0 (batch, n); u (batch, L) uniforms. Steps before
     ``record_from`` are burn-in. Writes tokens (batch, L - record_from), beliefs
     (batch, L - record_from, n) after each recorded step, and entropy (batch,): the sum of
-    ``H[p(eta)]`` in nats over the recorded steps (the entropy-rate estimator).
+    ``H[p(eta)]`` in nats over the recorded steps (the entropy-rate estimator), if
+    ``track_entropy`` (its logarithms dominate the cost of a step otherwise).
     ``eta0`` is overwritten with the final beliefs.
     """
     batch, length = u.shape
@@ -81,7 +82,7 @@ def belief_kernel(T, Tr, eta0, u, record_from, tokens, beliefs, entropy):
                 for i in range(n):
                     acc += eta[i] * Tr[i, x]
                 p[x] = acc
-            if t >= record_from:
+            if track_entropy and t >= record_from:
                 for x in range(k):
                     if p[x] > 0.0:
                         h -= p[x] * np.log(p[x])

@@ -85,9 +85,9 @@ def _mess3_matrix(symbol: int, x, a) -> list:
 @register(
     Parameter("x", 0.15, Interval.open(0, HALF), "probability of hopping to each other state"),
     Parameter("a", 0.6, Interval.open(0, 1), "probability a state emits its own symbol"),
-    citation="Marzen & Crutchfield, J. Stat. Phys. 163 (2017); Shai et al., "
-             "'Transformers represent belief state geometry in their residual stream', "
-             "NeurIPS 2024",
+    citation="Marzen & Crutchfield, 'Nearly maximally predictive features and their "
+             "dimensions', arXiv:1702.08565 (2017); Shai et al., 'Transformers represent "
+             "belief state geometry in their residual stream' (2024)",
 )
 def mess3(x, a):
     """Three states, three symbols; nonunifilar, with a fractal Blackwell measure."""
@@ -178,9 +178,8 @@ def _post_quantum_v(v) -> list:
 @register(
     Parameter("alpha", float(sp.E), Interval.open(1, sp.oo), "symbol-1 stretch"),
     Parameter("beta", 0.5, Interval.open(0, 1), "symbol-2 stretch"),
-    citation="Riechers, Bigelow, Alt & Shai, 'Next-token pretraining implies in-context "
-             "learning' / 'Neural networks leverage nominally quantum and post-quantum "
-             "representations' (2025)",
+    citation="Riechers et al., 'Neural networks leverage nominally quantum and "
+             "post-quantum representations' (2025)",
     generalized=True, normalize=True,
 )
 def post_quantum(alpha, beta):

@@ -21,7 +21,9 @@ from scipy.sparse.csgraph import connected_components
 
 from .errors import ProcessError
 
-__all__ = ["MixedStates", "belief_levels", "explore_mixed_states", "merge_beliefs"]
+__all__ = [
+    "MixedStates", "attracting_mask", "belief_levels", "explore_mixed_states", "merge_beliefs",
+]
 
 # Symbols less likely than this from a belief are treated as forbidden there.
 _P_MIN = 1e-14
@@ -182,11 +184,11 @@ def explore_mixed_states(process, max_states: int = 10_000, max_depth: int | Non
     return MixedStates(
         beliefs=np.array(beliefs), depth=np.array(depth), prob=np.array(prob),
         edges=edges_arr, edge_prob=np.array(edge_prob),
-        closed=closed, recurrent=_attracting(m, edges_arr) if closed else np.zeros(m, bool),
+        closed=closed, recurrent=attracting_mask(m, edges_arr) if closed else np.zeros(m, bool),
     )
 
 
-def _attracting(m: int, edges: np.ndarray) -> np.ndarray:
+def attracting_mask(m: int, edges: np.ndarray) -> np.ndarray:
     """Mask of nodes in strongly connected components that no edge leaves."""
     graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 2])), shape=(m, m))
     _, labels = connected_components(graph, directed=True, connection="strong")

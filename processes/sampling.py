@@ -77,7 +77,7 @@ def generate(process: Process, batch_size: int, length: int, *, seed=None,
         eta = np.repeat(process.pi[None, :], batch_size, axis=0)
         u = rng.random((batch_size, length))
         beliefs = np.empty((batch_size, length, n))
-        belief_kernel(T, Tr, eta, u, 0, tokens, beliefs, np.empty(batch_size))
+        belief_kernel(T, Tr, eta, u, 0, tokens, beliefs, np.empty(batch_size), False)
         next_probs = beliefs @ Tr if return_next_token_probs else None
     else:
         joint = T.transpose(1, 0, 2).reshape(n, k * n)  # Pr(x, j | i), flattened (x, j)

@@ -19,6 +19,7 @@ from .process import Process
 __all__ = [
     "is_unifilar", "minimize", "epsilon_machine", "EpsilonMachine",
     "symbolic_stationary", "symbolic_entropy_rate", "symbolic_statistical_complexity",
+    "run_with_timeout",
 ]
 
 _ZERO = 1e-12
@@ -130,7 +131,7 @@ def epsilon_machine(process: Process, max_states: int = 10_000) -> EpsilonMachin
 
 
 # -- symbolic closed forms ----------------------------------------------------------------
-def _run_with_timeout(fn, timeout: float):
+def run_with_timeout(fn, timeout: float):
     """``fn()`` or None if it takes longer than ``timeout`` seconds.
 
     Sympy has no cancellation; a timed-out worker thread is left to finish in the
@@ -157,7 +158,7 @@ def symbolic_stationary(process: Process, timeout: float = 10.0) -> sp.Matrix | 
         return None
     d = process._definition
     if not hasattr(d, "_stationary"):
-        d._stationary = _run_with_timeout(lambda: _solve_stationary(d.matrices), timeout)
+        d._stationary = run_with_timeout(lambda: _solve_stationary(d.matrices), timeout)
     return d._stationary
 
 

@@ -1,0 +1,240 @@
+"""The belief IFS of a process: ``f_x(eta) = eta T[x] / (eta T[x] r)`` with ``p_x = eta T[x] r``.
+
+`BeliefIFS` implements the `DrivenMap` protocol of `dynamics.systems`, so the Lyapunov
+engine that serves textbook chaos serves beliefs too. Tangent vectors live in the
+``(n-1)``-dimensional space ``{v : v r = 0}``; `tangent` expresses the tangent map
+``Df_x(v) = (v T[x] - (v T[x] r) f_x(eta)) / p_x(eta)`` in an orthonormal basis of it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+import sympy as sp
+
+from processes import Process, ProcessError
+from processes.structure import run_with_timeout
+
+__all__ = ["BeliefIFS", "BeliefFixedPoint", "belief_lyapunov_spectrum"]
+
+
+class BeliefIFS:
+    """Bayesian belief updates of ``process`` as a place-dependent iterated function system.
+
+    Parameters
+    ----------
+    process : Process
+
+    Attributes
+    ----------
+    dim : int
+        ``n_states``; beliefs are row vectors of this length.
+    tangent_dim : int
+        ``n_states - 1``.
+    n_inputs : int
+        ``n_symbols``: one map per symbol.
+    """
+
+    def __init__(self, process: Process):
+        self.process = process
+        self.T = np.ascontiguousarray(process.T)  # (k, n, n)
+        self.Tr = np.ascontiguousarray(process.Tr)  # (n, k)
+        self.r = process.r
+        self.dim = process.n_states
+        self.tangent_dim = process.n_states - 1
+        self.n_inputs = process.n_symbols
+        # Orthonormal rows spanning {v : v r = 0}: shape (n - 1, n).
+        self.basis = scipy.linalg.null_space(self.r[None, :]).T
+        dead = np.flatnonzero(np.all(np.abs(self.Tr) < 1e-15, axis=0))
+        if len(dead):
+            raise ProcessError(
+                f"{process.name}: symbol {dead[0]} has probability zero from every belief "
+                "(T[x] r = 0); the process is degenerate - drop that symbol"
+            )
+
+    # -- numeric maps (vectorised over a batch of beliefs) ------------------------------
+    def probabilities(self, eta: np.ndarray) -> np.ndarray:
+        """``p_x(eta)`` for every symbol: (batch, n) -> (batch, k)."""
+        return eta @ self.Tr
+
+    def step(self, eta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """``f_u(eta)``: (batch, n), (batch,) -> (batch, n).
+
+        Raises `ProcessError` if some ``u`` has zero probability at its belief.
+        """
+        v = np.einsum("bi,bij->bj", eta, self.T[u])
+        p = v @ self.r
+        if np.any(np.abs(p) < 1e-300):
+            b = int(np.argmin(np.abs(p)))
+            raise ProcessError(
+                f"{self.process.name}: symbol {u[b]} has probability zero at belief "
+                f"{np.round(eta[b], 6).tolist()}; Bayes' rule is undefined there"
+            )
+        return v / p[:, None]
+
+    def ambient_jacobian(self, eta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Row-convention Jacobian ``J`` with ``Df_u(v) = v @ J``: (batch, n, n)."""
+        Tu = self.T[u]  # (batch, n, n)
+        p = np.einsum("bi,bi->b", eta, self.Tr[:, u].T)
+        f = np.einsum("bi,bij->bj", eta, Tu) / p[:, None]
+        Tur = np.einsum("bij,j->bi", Tu, self.r)  # (batch, n)
+        return (Tu - Tur[:, :, None] * f[:, None, :]) / p[:, None, None]
+
+    def tangent(self, eta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Column-convention tangent map in the basis of ``{v : v r = 0}``:
+        (batch, n - 1, n - 1), ``dc' = J @ dc``."""
+        J = self.ambient_jacobian(eta, u)
+        B = self.basis
+        return np.einsum("ai,bij,cj->bca", B, J, B)
+
+    def choose(self, eta: np.ndarray, rng: np.random.Generator):
+        """Draw ``u ~ p(eta)``; also return ``H[p(eta)]`` in nats. Shapes (batch,)."""
+        p = np.clip(self.probabilities(eta), 0.0, None)
+        p /= p.sum(axis=1, keepdims=True)
+        u = (rng.random(len(eta))[:, None] > np.cumsum(p, axis=1)).sum(axis=1)
+        u = np.minimum(u, self.n_inputs - 1)
+        safe = np.where(p > 0, p, 1.0)
+        return u, -np.sum(np.where(p > 0, p * np.log(safe), 0.0), axis=1)
+
+    # -- symbolic forms ----------------------------------------------------------------
+    def belief_symbols(self) -> tuple[sp.Symbol, ...]:
+        return sp.symbols(f"eta0:{self.dim}", real=True)
+
+    def symbolic_maps(self) -> list[sp.Matrix]:
+        """``f_x`` as 1 x n sympy rational functions of ``eta0..`` and the parameters.
+
+        For HMMs ``r`` is the all-ones vector; for generalized HMMs ``r`` is the
+        numeric right eigenvector at the bound parameters.
+        """
+        eta = sp.Matrix([self.belief_symbols()])
+        r = (sp.ones(self.dim, 1) if not self.process.generalized
+             else sp.Matrix(self.r.tolist()))
+        maps = []
+        for m in self.process.symbolic_matrices():
+            v = eta * m
+            maps.append((v / (v * r)[0]).applyfunc(sp.cancel))
+        return maps
+
+    def symbolic_probabilities(self) -> list[sp.Expr]:
+        """``p_x(eta)`` as sympy expressions."""
+        eta = sp.Matrix([self.belief_symbols()])
+        r = (sp.ones(self.dim, 1) if not self.process.generalized
+             else sp.Matrix(self.r.tolist()))
+        return [sp.expand((eta * m * r)[0]) for m in self.process.symbolic_matrices()]
+
+    def symbolic_jacobians(self) -> list[sp.Matrix]:
+        """Ambient Jacobians ``d f_x / d eta`` (n x n, entry [i, j] = d f_j / d eta_i, the
+        row convention of `ambient_jacobian`)."""
+        eta = self.belief_symbols()
+        return [f.jacobian(eta).T.applyfunc(sp.cancel) for f in self.symbolic_maps()]
+
+    def latex(self) -> dict[str, str]:
+        out = {}
+        for x, (f, p) in enumerate(zip(self.symbolic_maps(), self.symbolic_probabilities(),
+                                       strict=True)):
+            out[f"f_{x}"] = rf"f_{{{x}}}(\eta) = {sp.latex(f)}"
+            out[f"p_{x}"] = rf"p_{{{x}}}(\eta) = {sp.latex(p)}"
+        return out
+
+    # -- fixed points ------------------------------------------------------------------
+    def fixed_points(self, symbolic: bool = True, timeout: float = 10.0):
+        """Fixed points of every ``f_x``: the left eigenvectors of ``T[x]`` with ``eta r != 0``.
+
+        Returns a list of `BeliefFixedPoint` (numeric always; ``exact`` holds the sympy
+        eigenvector when sympy finds it within ``timeout`` seconds).
+        """
+        points = []
+        exact_by_symbol = (self._symbolic_fixed_points(timeout) if symbolic
+                           else [None] * self.n_inputs)
+        for x in range(self.n_inputs):
+            values, vectors = np.linalg.eig(self.T[x].T)
+            for lam, vec in zip(values, vectors.T, strict=True):
+                if abs(lam.imag) > 1e-12 or abs(vec.imag).max() > 1e-12:
+                    continue
+                vec = vec.real
+                norm = vec @ self.r
+                if abs(norm) < 1e-12:
+                    continue
+                eta = vec / norm
+                eig = np.linalg.eigvals(self.tangent(eta[None, :], np.array([x]))[0])
+                stable = bool(np.all(np.abs(eig) < 1 - 1e-12))
+                label = "stable" if stable else (
+                    "unstable" if np.all(np.abs(eig) > 1 + 1e-12) else "saddle")
+                exact = _match_exact(eta, exact_by_symbol[x], self.process)
+                points.append(BeliefFixedPoint(x, eta, float(lam.real), eig, label, exact))
+        return points
+
+    def _symbolic_fixed_points(self, timeout):
+        def solve():
+            out = []
+            for m in self.process.symbolic_matrices():
+                out.append([(val, [v.T for v in vecs]) for val, _, vecs in m.T.eigenvects()])
+            return out
+
+        if self.process.normalized or self.process.generalized:
+            return [None] * self.n_inputs
+        found = run_with_timeout(solve, timeout)
+        return found if found is not None else [None] * self.n_inputs
+
+
+class BeliefFixedPoint:
+    """A fixed point of one belief map ``f_symbol``.
+
+    Attributes
+    ----------
+    symbol : int
+    belief : ndarray, shape (n,)
+    eigenvalue : float
+        Eigenvalue of ``T[symbol]`` it belongs to (``p_symbol`` at the fixed point).
+    jacobian_eigenvalues : ndarray, shape (n - 1,)
+        Eigenvalues of the tangent map there.
+    stability : str
+        ``"stable"``, ``"unstable"`` or ``"saddle"``.
+    exact : sympy.Matrix or None
+        Closed form (a 1 x n row in the parameters) when sympy found it.
+    """
+
+    def __init__(self, symbol, belief, eigenvalue, jacobian_eigenvalues, stability, exact):
+        self.symbol = symbol
+        self.belief = belief
+        self.eigenvalue = eigenvalue
+        self.jacobian_eigenvalues = jacobian_eigenvalues
+        self.stability = stability
+        self.exact = exact
+
+    def __repr__(self) -> str:
+        return (f"BeliefFixedPoint(symbol={self.symbol}, belief={np.round(self.belief, 6)}, "
+                f"stability={self.stability!r})")
+
+
+def _match_exact(eta, candidates, process):
+    """The sympy eigenvector (normalised) that evaluates to ``eta``, if any."""
+    if not candidates:
+        return None
+    subs = process.symbol_values
+    for _, vectors in candidates:
+        for v in vectors:
+            total = sum(v)
+            if total == 0:
+                continue
+            exact = (v / total).applyfunc(sp.simplify)
+            try:
+                value = np.array(exact.subs(subs).evalf(), dtype=float).ravel()
+            except (TypeError, ValueError):
+                continue
+            if np.allclose(value, eta, atol=1e-8):
+                return exact
+    return None
+
+
+def belief_lyapunov_spectrum(process: Process, n_steps: int = 20_000, burn_in: int = 500,
+                             n_orbits: int = 16, seed=0, progress: bool = False):
+    """Lyapunov spectrum (nats per symbol) of the belief IFS, by the shared QR engine.
+
+    The result's ``entropy_nats`` is the Blackwell-average entropy rate and its
+    ``dimension`` the Lyapunov (statistical complexity) dimension of SCIENCE.md.
+    """
+    from .lyapunov import lyapunov_spectrum
+
+    return lyapunov_spectrum(BeliefIFS(process), process.pi, n_steps=n_steps, burn_in=burn_in,
+                             n_orbits=n_orbits, seed=seed, progress=progress)

@@ -1,0 +1,208 @@
+"""Fixed points of flows, and fixed points and low-period orbits of maps.
+
+Two routes, merged: sympy's exact solver (given a time limit and a size limit, since it can
+run for ever on large polynomial systems) and Newton's method (``scipy.optimize.root``)
+from many seeded starts, which always runs. Exact forms are attached to the numeric points
+they match; a point only sympy found is kept too.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+from scipy.optimize import root
+
+__all__ = ["FixedPoint", "fixed_points"]
+
+
+@dataclass(frozen=True, eq=False)
+class FixedPoint:
+    """A fixed point of a flow, or a periodic orbit of a map.
+
+    Attributes
+    ----------
+    point : numpy.ndarray
+        (dim,) the point; for a periodic orbit, its lexicographically smallest point.
+    eigenvalues : numpy.ndarray
+        (dim,) complex eigenvalues of the Jacobian of ``f`` (flow) or of ``F^period`` (map).
+    stability : str
+        'stable', 'unstable' or 'saddle'; 'marginal' when an eigenvalue lies on the boundary
+        (modulus 1 for maps, real part 0 for flows) and none already makes it a saddle.
+    period : int
+        1 for fixed points.
+    orbit : numpy.ndarray
+        (period, dim) the orbit starting at ``point``.
+    exact : tuple of sympy.Expr or None
+        Closed form of ``point`` when sympy found one.
+    """
+
+    point: np.ndarray
+    eigenvalues: np.ndarray
+    stability: str
+    period: int
+    orbit: np.ndarray
+    exact: tuple | None = None
+
+
+def _classify(eigenvalues: np.ndarray, is_flow: bool, tol: float = 1e-9) -> str:
+    growth = eigenvalues.real if is_flow else np.abs(eigenvalues) - 1.0
+    if (growth > tol).any() and (growth < -tol).any():
+        return "saddle"
+    if (np.abs(growth) <= tol).any():
+        return "marginal"
+    return "stable" if (growth < 0).all() else "unstable"
+
+
+def _map_power(system, x: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """``F^p(x)`` (dim,) and its Jacobian (dim, dim) for an autonomous map."""
+    state, jac, u = x[None], np.eye(system.dim), np.zeros(1, dtype=np.int64)
+    for _ in range(p):
+        jac = system.tangent(state, u)[0] @ jac
+        state = system.step(state, u)
+    return state[0], jac
+
+
+def _residual(system, period: int, is_flow: bool):
+    """``G(x)`` whose zeros are wanted, and its Jacobian, for one point (dim,)."""
+    if is_flow:
+        return (lambda x: system.rhs(x[None])[0]), (lambda x: system.jacobian(x[None])[0])
+    eye = np.eye(system.dim)
+    return (lambda x: _map_power(system, x, period)[0] - x,
+            lambda x: _map_power(system, x, period)[1] - eye)
+
+
+def _symbolic_solutions(system, period: int, is_flow: bool, timeout: float,
+                        max_ops: int) -> list[tuple]:
+    """Real exact solutions, or [] when sympy is unavailable, too slow or the system too big."""
+    if not hasattr(system, "expressions"):
+        return []
+    symbols = system.state_symbols
+    exprs = system.substituted(system.expressions)
+    if is_flow:
+        equations = exprs
+    else:
+        composed = list(symbols)
+        for _ in range(period):
+            previous = dict(zip(symbols, composed, strict=True))
+            composed = [sp.expand(e.subs(previous, simultaneous=True)) for e in exprs]
+        equations = [c - s for c, s in zip(composed, symbols, strict=True)]
+    if sum(sp.count_ops(e) for e in equations) > max_ops:
+        return []
+    found: list = []
+
+    def solve() -> None:
+        try:
+            found.extend(sp.solve(equations, symbols, dict=True))
+        except (NotImplementedError, ValueError):
+            found.extend(dict(zip(symbols, s, strict=True))
+                         for s in sp.nonlinsolve(equations, symbols))
+
+    # sympy cannot be interrupted; a daemon thread lets us give up on it and move on.
+    worker = threading.Thread(target=solve, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        return []
+    solutions = []
+    for sol in found:
+        if not all(s in sol for s in symbols):
+            continue  # a parametric family, not isolated points
+        exact = tuple(sp.simplify(sol[s]) for s in symbols)
+        values = [complex(sp.N(v, 30)) for v in exact]
+        if all(abs(v.imag) < 1e-12 for v in values):
+            solutions.append(exact)
+    return solutions
+
+
+def fixed_points(system, period: int = 1, *, bounds=None, n_starts: int = 64,
+                 seed: int | np.random.Generator = 0, symbolic: bool = True,
+                 timeout: float = 10.0, max_ops: int = 5_000, tol: float = 1e-9
+                 ) -> list[FixedPoint]:
+    """Fixed points of a flow (``f(x) = 0``) or period-``p`` orbits of a map (``F^p(x) = x``).
+
+    Parameters
+    ----------
+    system : SymbolicFlow, SymbolicMap, Flow or autonomous DrivenMap
+        A flow is recognised by its ``rhs`` method. Symbolic systems also get exact solutions.
+    period : int
+        Orbit period for maps; points of a lower period are excluded and each orbit is
+        reported once (not once per cyclic shift). Must be 1 for flows.
+    bounds : array_like, optional
+        (dim, 2) box the Newton starts are drawn from uniformly; default [-10, 10] per axis.
+    n_starts : int
+        Number of Newton starts.
+    seed : int or numpy.random.Generator
+        Randomness for the starts.
+    symbolic : bool
+        Try sympy's exact solver first.
+    timeout : float
+        Seconds sympy may take before it is abandoned.
+    max_ops : int
+        Sympy is skipped when the equations have more operations than this.
+    tol : float
+        Residual accepted as a root, relative to ``1 + |x|``; points closer than
+        ``1e3 * tol`` (relative) are merged.
+
+    Returns
+    -------
+    list of FixedPoint
+        Sorted lexicographically by ``point``.
+    """
+    is_flow = hasattr(system, "rhs")
+    if is_flow and period != 1:
+        raise ValueError("flows have fixed points only: period must be 1")
+    if not is_flow and (system.n_inputs != 1 or system.tangent_dim != system.dim):
+        raise ValueError("fixed points need an autonomous map with tangent_dim == dim")
+    rng = np.random.default_rng(seed)
+    dim = system.dim
+    box = np.tile([-10.0, 10.0], (dim, 1)) if bounds is None else np.asarray(bounds, float)
+    exact_forms = (_symbolic_solutions(system, period, is_flow, timeout, max_ops)
+                   if symbolic else [])
+    exact_points = [np.array([complex(sp.N(v)).real for v in e]) for e in exact_forms]
+    residual, jacobian = _residual(system, period, is_flow)
+
+    def close(a: np.ndarray, b: np.ndarray) -> bool:
+        return bool(np.all(np.abs(a - b) <= 1e3 * tol * (1.0 + np.abs(a))))
+
+    def is_root(x: np.ndarray, g) -> bool:
+        with np.errstate(all="ignore"):
+            value = g(x)
+        return bool(np.all(np.isfinite(value)) and np.all(np.abs(value) <= tol * (1 + np.abs(x))))
+
+    candidates = list(exact_points)
+    starts = box[:, 0] + (box[:, 1] - box[:, 0]) * rng.random((n_starts, dim))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        # Starts that wander off (overflow, no progress) are expected and simply rejected.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for start in starts:
+            sol = root(residual, start, jac=jacobian, method="hybr")
+            if np.all(np.isfinite(sol.x)) and is_root(sol.x, residual):
+                candidates.append(sol.x)
+
+    results: list[FixedPoint] = []
+    seen: list[np.ndarray] = []
+    for x in candidates:
+        if any(close(x, s) for s in seen):
+            continue
+        orbit = [x]
+        if not is_flow:
+            for _ in range(period - 1):
+                orbit.append(system.step(orbit[-1][None], np.zeros(1, dtype=np.int64))[0])
+            lower = [d for d in range(1, period) if period % d == 0]
+            if any(is_root(x, _residual(system, d, False)[0]) for d in lower):
+                continue
+        seen.extend(orbit)
+        orbit = np.array(orbit)
+        first = min(range(period), key=lambda i: tuple(orbit[i]))
+        orbit = np.roll(orbit, -first, axis=0)
+        point = orbit[0]
+        eigenvalues = np.linalg.eigvals(jacobian(point) + (0 if is_flow else np.eye(dim)))
+        exact = next((e for e, p in zip(exact_forms, exact_points, strict=True)
+                      if close(point, p)), None)
+        results.append(FixedPoint(point, eigenvalues, _classify(eigenvalues, is_flow),
+                                  period, orbit, exact))
+    return sorted(results, key=lambda r: tuple(r.point))

@@ -1,0 +1,398 @@
+"""Orbits of driven maps and flows, and the Lyapunov spectrum along them.
+
+One engine serves every system: a driven map (an autonomous map is its one-input case,
+a belief IFS or an RNN driven by tokens the general case) or a flow (the variational
+equation integrated by RK4 next to the state). Orbits run as a batch; the tangent frames
+are re-orthonormalised by a batched, sign-fixed QR, and the log stretch factors on the
+diagonal of ``R`` average to the exponents.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy.integrate import solve_ivp
+from tqdm import tqdm
+
+__all__ = [
+    "DivergenceError",
+    "LyapunovResult",
+    "integrate",
+    "iterate",
+    "lyapunov_dimension",
+    "lyapunov_spectrum",
+]
+
+# States this large overflow within a few more steps of any polynomial map.
+_OVERFLOW = 1e150
+_MAP_FIX = "try another initial condition or parameters inside the system's bounded regime"
+_FLOW_FIX = "try a smaller dt, another initial condition, or other parameters"
+
+
+class DivergenceError(ValueError):
+    """A trajectory left the finite numbers (overflow or NaN)."""
+
+
+def _check_finite(x: np.ndarray | torch.Tensor, step: int, fix: str) -> None:
+    """Raise :class:`DivergenceError` naming ``step`` if ``x`` (batch, ...) is not finite."""
+    x = x.numpy() if isinstance(x, torch.Tensor) else x
+    with np.errstate(invalid="ignore", over="ignore"):
+        bad = ~np.isfinite(x) | (np.abs(x) > _OVERFLOW)
+    if bad.any():
+        orbit = int(np.argwhere(bad)[0][0])
+        raise DivergenceError(f"orbit {orbit} diverged at step {step} (non-finite or |x| > "
+                              f"{_OVERFLOW:g}); {fix}")
+
+
+def _initial_batch(system, x0, n_orbits: int, rng: np.random.Generator, jitter: bool):
+    """Starting states (n_orbits, dim) from ``x0`` (dim,) or (n_orbits, dim).
+
+    A single deterministic start is jittered by 1e-6 (relative), because identical starts of
+    a deterministic system give identical orbits and no spread to estimate an error from.
+    """
+    if x0 is None:
+        x0 = getattr(system, "default_x0", None)
+        if x0 is None:
+            raise ValueError(f"{type(system).__name__} has no default initial state; pass x0")
+    x0 = np.asarray(x0, dtype=float)
+    if x0.ndim == 2:
+        if x0.shape != (n_orbits, system.dim):
+            raise ValueError(f"x0 has shape {x0.shape}, expected ({n_orbits}, {system.dim})")
+        return x0.copy()
+    x = np.tile(x0, (n_orbits, 1))
+    if jitter:
+        x += 1e-6 * (1.0 + np.abs(x)) * rng.standard_normal(x.shape)
+    return x
+
+
+def _check_inputs(inputs, n_orbits: int, total: int) -> np.ndarray | None:
+    if inputs is None:
+        return None
+    inputs = np.asarray(inputs)
+    if inputs.shape != (n_orbits, total) or not np.issubdtype(inputs.dtype, np.integer):
+        raise ValueError(f"inputs must be an int array of shape ({n_orbits}, {total}) "
+                         f"= (n_orbits, burn_in + n_steps), got {inputs.dtype} {inputs.shape}")
+    return inputs
+
+
+def _progress(total: int, enabled: bool):
+    return tqdm(range(total), disable=not (enabled and sys.stderr.isatty()), leave=False)
+
+
+def _rk4(f: Callable, x, dt: float):
+    """One classical RK4 step for numpy arrays or torch tensors alike."""
+    k1 = f(x)
+    k2 = f(x + 0.5 * dt * k1)
+    k3 = f(x + 0.5 * dt * k2)
+    k4 = f(x + dt * k3)
+    return x + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+
+def iterate(system, x0, n_steps: int, *, burn_in: int = 0, inputs=None,
+            seed: int | np.random.Generator = 0, return_inputs: bool = False):
+    """Iterate a driven map.
+
+    Parameters
+    ----------
+    system : DrivenMap
+        The map family.
+    x0 : numpy.ndarray
+        Initial states, (batch, dim) or (dim,) for a single orbit.
+    n_steps : int
+        Number of states returned per orbit.
+    burn_in : int
+        Steps run and discarded first.
+    inputs : numpy.ndarray, optional
+        Driving sequence (batch, burn_in + n_steps) int; default: drawn by ``system.choose``.
+    seed : int or numpy.random.Generator
+        Randomness for ``system.choose``.
+    return_inputs : bool
+        Also return the inputs used.
+
+    Returns
+    -------
+    numpy.ndarray
+        (batch, n_steps, dim): entry ``t`` is the state after ``burn_in + t + 1`` steps.
+        With ``return_inputs``, also the inputs (batch, burn_in + n_steps) int.
+
+    Raises
+    ------
+    DivergenceError
+        If a state becomes non-finite or overflows.
+    """
+    rng = np.random.default_rng(seed)
+    x = np.atleast_2d(np.asarray(x0, dtype=float)).copy()
+    total = burn_in + n_steps
+    inputs = _check_inputs(inputs, len(x), total)
+    out = np.empty((len(x), n_steps, system.dim))
+    used = np.empty((len(x), total), dtype=np.int64)
+    for t in range(total):
+        u = inputs[:, t] if inputs is not None else system.choose(x, rng)[0]
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = system.step(x, u)
+        _check_finite(x, t + 1, _MAP_FIX)
+        used[:, t] = u
+        if t >= burn_in:
+            out[:, t - burn_in] = x
+    return (out, used) if return_inputs else out
+
+
+def integrate(flow, x0, n_steps: int, dt: float, *, burn_in: int = 0, method: str = "rk4",
+              rtol: float = 1e-9, atol: float = 1e-12) -> np.ndarray:
+    """Integrate a flow and sample it every ``dt``.
+
+    Parameters
+    ----------
+    flow : Flow
+        The vector field.
+    x0 : numpy.ndarray
+        Initial states, (batch, dim) or (dim,).
+    n_steps : int
+        Number of samples returned per orbit.
+    dt : float
+        Sampling interval (and the RK4 step), in the flow's time unit.
+    burn_in : int
+        Samples integrated and discarded first.
+    method : {'rk4', 'solve_ivp'}
+        'rk4': fixed-step RK4 over the whole batch, in torch float64 when the flow has
+        ``rhs_torch`` and in numpy otherwise. 'solve_ivp': scipy's adaptive DOP853, one
+        orbit at a time, with the explicit tolerances ``rtol`` and ``atol``.
+    rtol, atol : float
+        Tolerances for 'solve_ivp'.
+
+    Returns
+    -------
+    numpy.ndarray
+        (batch, n_steps, dim): entry ``t`` is the state at time ``(burn_in + t + 1) * dt``.
+
+    Raises
+    ------
+    DivergenceError
+        If a state becomes non-finite or overflows (or the adaptive solver fails).
+    """
+    x = np.atleast_2d(np.asarray(x0, dtype=float))
+    total = burn_in + n_steps
+    if method == "solve_ivp":
+        times = dt * np.arange(burn_in + 1, total + 1)
+        out = np.empty((len(x), n_steps, flow.dim))
+        for i, start in enumerate(x):
+            sol = solve_ivp(lambda _, y: flow.rhs(y[None])[0], (0.0, times[-1]), start,
+                            method="DOP853", t_eval=times, rtol=rtol, atol=atol)
+            if not sol.success:
+                raise DivergenceError(f"orbit {i}: solve_ivp failed ({sol.message}); "
+                                      f"{_FLOW_FIX}")
+            _check_finite(sol.y.T[None], n_steps, _FLOW_FIX)
+            out[i] = sol.y.T
+        return out
+    if method != "rk4":
+        raise ValueError(f"method must be 'rk4' or 'solve_ivp', got {method!r}")
+    if hasattr(flow, "rhs_torch"):
+        state, f = torch.as_tensor(x, dtype=torch.float64), flow.rhs_torch
+        out = torch.empty((len(x), n_steps, flow.dim), dtype=torch.float64)
+    else:
+        state, f = x, flow.rhs
+        out = np.empty((len(x), n_steps, flow.dim))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(total):
+            state = _rk4(f, state, dt)
+            _check_finite(state, t + 1, _FLOW_FIX)
+            if t >= burn_in:
+                out[:, t - burn_in] = state
+    return out.numpy() if isinstance(out, torch.Tensor) else out
+
+
+def lyapunov_dimension(exponents, entropy: float = 0.0) -> float:
+    """Lyapunov (Kaplan-Yorke) dimension, with an input entropy for stochastic IFSs.
+
+    ``d = k + (h + lambda_1 + ... + lambda_k) / |lambda_{k+1}|`` with the exponents sorted
+    descending and ``k`` the largest index with ``h + sum_{i<=k} lambda_i >= 0``. If the sum
+    over all exponents plus ``h`` stays >= 0, ``d`` is the number of exponents; if
+    ``h + lambda_1 < 0``, ``d = h / |lambda_1|`` (``k = 0``).
+
+    Parameters
+    ----------
+    exponents : array_like
+        Lyapunov exponents (k,), nats per step (or per unit time, with ``entropy`` per unit time).
+    entropy : float
+        Entropy rate ``h`` of the input law in nats per step; 0 for deterministic maps.
+
+    Returns
+    -------
+    float
+        The Lyapunov dimension.
+    """
+    lam = np.sort(np.asarray(exponents, dtype=float))[::-1]
+    partial = entropy + np.cumsum(lam)
+    if entropy + lam[0] < 0:
+        return float(entropy / abs(lam[0]))
+    if partial[-1] >= 0:
+        return float(len(lam))
+    k = int(np.nonzero(partial >= 0)[0].max()) + 1
+    return float(k + partial[k - 1] / abs(lam[k]))
+
+
+@dataclass(frozen=True, eq=False)
+class LyapunovResult:
+    """Lyapunov spectrum estimated over independent orbits.
+
+    Attributes
+    ----------
+    exponents : numpy.ndarray
+        (k,) mean exponents, descending, nats per step (per unit time for flows).
+    stderr : numpy.ndarray
+        (k,) standard error across orbits, ``std / sqrt(n_orbits)``; NaN for one orbit.
+    per_orbit : numpy.ndarray
+        (n_orbits, k) exponents of each orbit, each row descending.
+    entropy_nats : float
+        Mean Shannon entropy (nats per step) of the input law along the orbits: the entropy
+        rate ``h`` for a place-dependent IFS, 0 for deterministic systems and for inputs
+        supplied by the caller.
+    entropy_stderr_nats : float
+        Standard error of ``entropy_nats`` across orbits.
+    n_steps : int
+        Steps averaged per orbit, after burn-in.
+    dt : float or None
+        Time step for flows; None for maps.
+    """
+
+    exponents: np.ndarray
+    stderr: np.ndarray
+    per_orbit: np.ndarray
+    entropy_nats: float
+    entropy_stderr_nats: float
+    n_steps: int
+    dt: float | None = None
+
+    @property
+    def dimension(self) -> float:
+        """Lyapunov (Kaplan-Yorke) dimension from ``exponents`` and ``entropy_nats``."""
+        return lyapunov_dimension(self.exponents, self.entropy_nats)
+
+
+def _mean_stderr(values: np.ndarray):
+    """Mean and standard error across orbits (axis 0). A map of rank below the tangent
+    dimension (a belief reset) gives exponent -inf, whose error is reported as 0."""
+    n = len(values)
+    mean = values.mean(axis=0)
+    if n < 2:
+        return mean, np.full(values.shape[1:], np.nan)
+    finite = np.all(np.isfinite(values), axis=0)
+    safe = np.where(finite, values, 0.0)
+    spread = np.where(finite, safe.std(axis=0, ddof=1) / np.sqrt(n), 0.0)
+    return mean, spread
+
+
+def _orthonormalise(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Batched QR of (n, d, k) frames; returns the sign-fixed Q and log|diag R| (n, k)."""
+    q, r = np.linalg.qr(q)
+    diag = np.diagonal(r, axis1=1, axis2=2)
+    q = q * np.where(diag < 0, -1.0, 1.0)[:, None, :]
+    with np.errstate(divide="ignore"):
+        return q, np.log(np.abs(diag))
+
+
+class _Pair:
+    """State and tangent frame, with the arithmetic RK4 needs."""
+
+    __slots__ = ("x", "q")
+
+    def __init__(self, x: np.ndarray, q: np.ndarray):
+        self.x, self.q = x, q
+
+    def __add__(self, other: _Pair) -> _Pair:
+        return _Pair(self.x + other.x, self.q + other.q)
+
+    def __rmul__(self, c: float) -> _Pair:
+        return _Pair(c * self.x, c * self.q)
+
+    __mul__ = __rmul__
+
+
+def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 1_000,
+                      n_orbits: int = 8, seed: int | np.random.Generator = 0, inputs=None,
+                      dt: float | None = None, qr_every: int = 1,
+                      progress: bool = False) -> LyapunovResult:
+    """Lyapunov spectrum of a driven map or a flow by the QR (Benettin) method.
+
+    Parameters
+    ----------
+    system : DrivenMap or Flow
+        A flow is recognised by its ``rhs`` method; anything else is a driven map.
+    x0 : numpy.ndarray, optional
+        Initial states (n_orbits, dim), or (dim,) shared by all orbits (then jittered by 1e-6
+        for deterministic systems so the orbits differ); default ``system.default_x0``.
+    n_steps : int
+        Steps averaged per orbit after burn-in.
+    burn_in : int
+        Steps discarded first; the tangent frames are evolved during them too, so they have
+        aligned with the stretching directions when averaging starts.
+    n_orbits : int
+        Independent orbits, run as one batch; the standard error is taken across them.
+    seed : int or numpy.random.Generator
+        Randomness for the jitter and for ``system.choose``.
+    inputs : numpy.ndarray, optional
+        (n_orbits, burn_in + n_steps) int driving sequence supplied by the caller (e.g.
+        tokens for an RNN); otherwise ``system.choose`` draws the inputs.
+    dt : float, optional
+        RK4 step for flows (required for them, ignored for maps).
+    qr_every : int
+        Steps between re-orthonormalisations.
+    progress : bool
+        Show a tqdm bar (only on a terminal).
+
+    Returns
+    -------
+    LyapunovResult
+        Exponents in nats per step for maps, per unit time for flows.
+
+    Raises
+    ------
+    DivergenceError
+        If an orbit becomes non-finite or overflows.
+    """
+    rng = np.random.default_rng(seed)
+    is_flow = hasattr(system, "rhs")
+    if is_flow and (dt is None or inputs is not None):
+        raise ValueError("a flow needs the RK4 step dt and takes no inputs")
+    total = burn_in + n_steps
+    inputs = None if is_flow else _check_inputs(inputs, n_orbits, total)
+    jitter = is_flow or (system.n_inputs == 1 and inputs is None)
+    x = _initial_batch(system, x0, n_orbits, rng, jitter)
+    k = system.dim if is_flow else system.tangent_dim
+    q = np.tile(np.eye(k), (n_orbits, 1, 1))  # (n_orbits, k, k) tangent frame
+    log_stretch = np.zeros((n_orbits, k))
+    entropy = np.zeros(n_orbits)
+    fix = _FLOW_FIX if is_flow else _MAP_FIX
+
+    def variational(state):  # state: (x (n, d), q (n, d, k)) -> its time derivative
+        return _Pair(system.rhs(state.x), system.jacobian(state.x) @ state.q)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in _progress(total, progress):
+            if is_flow:
+                state = _rk4(variational, _Pair(x, q), dt)
+                x, q = state.x, state.q
+            else:
+                if inputs is None:
+                    u, h = system.choose(x, rng)
+                else:
+                    u, h = inputs[:, t], np.zeros(n_orbits)
+                q = system.tangent(x, u) @ q
+                x = system.step(x, u)
+                if t >= burn_in:
+                    entropy += h
+            _check_finite(x, t + 1, fix)
+            if (t + 1) % qr_every == 0 or t + 1 in (burn_in, total):
+                q, logs = _orthonormalise(q)
+                if t >= burn_in:
+                    log_stretch += logs
+    duration = n_steps * (dt if is_flow else 1.0)
+    per_orbit = np.sort(log_stretch / duration, axis=1)[:, ::-1]
+    exponents, stderr = _mean_stderr(per_orbit)
+    h_mean, h_err = _mean_stderr(entropy[:, None] / n_steps)
+    return LyapunovResult(exponents, stderr, per_orbit, float(h_mean[0]), float(h_err[0]),
+                          n_steps, dt if is_flow else None)

@@ -1,0 +1,137 @@
+"""A declarative catalogue of textbook dynamical systems with their reference values.
+
+Each entry is one :class:`TextbookEntry`: equations as strings, default parameters and
+initial state, a citation, and the reference values the tests check. Adding a system is one
+entry here plus one row in ``tests/test_textbook_systems.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from dynamics.systems import SymbolicFlow, SymbolicIFS, SymbolicMap
+
+__all__ = ["TextbookEntry", "CATALOGUE", "get_system", "list_systems"]
+
+
+@dataclass(frozen=True)
+class TextbookEntry:
+    """One catalogued system.
+
+    Attributes
+    ----------
+    kind : {'map', 'flow', 'ifs'}
+        Which symbolic class builds it.
+    variables : tuple of str
+        State variable names.
+    equations : tuple
+        Expressions of the map or vector field; for an IFS, one tuple of expressions per map.
+    params : dict
+        Default parameter values.
+    initial : tuple of float
+        Default initial state, inside the basin of the attractor.
+    citation : str
+        Where the system and its reference values come from.
+    reference : dict
+        Values the tests check: ``exponents`` (nats per step, or per unit time for flows) and
+        ``lyapunov_dimension`` (Kaplan-Yorke), plus ``entropy_nats`` for an IFS.
+    probabilities : tuple of str
+        Input law of an IFS (empty otherwise).
+    """
+
+    kind: str
+    variables: tuple[str, ...]
+    equations: tuple
+    params: dict[str, float]
+    initial: tuple[float, ...]
+    citation: str
+    reference: dict[str, object]
+    probabilities: tuple[str, ...] = field(default=())
+
+
+_TRIANGLE = ((0, 0), (1, 0), ("1/2", "sqrt(3)/2"))
+
+CATALOGUE: dict[str, TextbookEntry] = {
+    "logistic": TextbookEntry(
+        kind="map",
+        variables=("x",),
+        equations=("r*x*(1 - x)",),
+        params={"r": 4.0},
+        initial=(0.3,),
+        citation="R. M. May, Nature 261, 459 (1976); lambda = ln 2 at r = 4 (Ulam-von Neumann).",
+        reference={"exponents": (math.log(2),), "lyapunov_dimension": 1.0},
+    ),
+    "henon": TextbookEntry(
+        kind="map",
+        variables=("x", "y"),
+        equations=("1 - a*x**2 + y", "b*x"),
+        params={"a": 1.4, "b": 0.3},
+        initial=(0.1, 0.1),
+        citation="M. Henon, Commun. Math. Phys. 50, 69 (1976); exponents from J. C. Sprott, "
+        "Chaos and Time-Series Analysis (Oxford, 2003), table of Lyapunov exponents.",
+        reference={"exponents": (0.41922, -1.62319), "lyapunov_dimension": 1.2583},
+    ),
+    "lorenz": TextbookEntry(
+        kind="flow",
+        variables=("x", "y", "z"),
+        equations=("sigma*(y - x)", "x*(rho - z) - y", "x*y - beta*z"),
+        params={"sigma": 10.0, "rho": 28.0, "beta": 8.0 / 3.0},
+        initial=(1.0, 1.0, 20.0),
+        citation="E. N. Lorenz, J. Atmos. Sci. 20, 130 (1963); exponents from J. C. Sprott, "
+        "Chaos and Time-Series Analysis (Oxford, 2003).",
+        reference={"exponents": (0.9056, 0.0, -14.5723), "lyapunov_dimension": 2.0621},
+    ),
+    "sierpinski": TextbookEntry(
+        kind="ifs",
+        variables=("x", "y"),
+        equations=tuple((f"(x + {cx})/2", f"(y + {cy})/2") for cx, cy in _TRIANGLE),
+        probabilities=("1/3", "1/3", "1/3"),
+        params={},
+        initial=(0.25, 0.25),
+        citation="W. Sierpinski (1915); chaos game: M. F. Barnsley, Fractals Everywhere (1988). "
+        "Affine, so the Lyapunov dimension log 3 / log 2 is exact.",
+        reference={"exponents": (math.log(0.5), math.log(0.5)),
+                   "lyapunov_dimension": math.log(3) / math.log(2),
+                   "entropy_nats": math.log(3)},
+    ),
+}
+
+
+def list_systems() -> list[str]:
+    """Names of the catalogued systems, sorted."""
+    return sorted(CATALOGUE)
+
+
+def get_system(name: str, **params: float) -> SymbolicMap | SymbolicFlow | SymbolicIFS:
+    """Build a catalogued system, optionally overriding parameters.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_systems`.
+    **params : float
+        Parameter overrides, e.g. ``get_system("henon", a=1.2)``.
+
+    Returns
+    -------
+    SymbolicMap or SymbolicFlow or SymbolicIFS
+        With ``default_x0`` set to the entry's initial state.
+
+    Raises
+    ------
+    KeyError
+        For an unknown name; the message lists the known ones.
+    ValueError
+        For an unknown parameter name; the message lists the system's parameters.
+    """
+    if name not in CATALOGUE:
+        raise KeyError(f"unknown system {name!r}; known systems: {', '.join(list_systems())}")
+    entry = CATALOGUE[name]
+    if entry.kind == "ifs":
+        system = SymbolicIFS(entry.variables, entry.equations, entry.probabilities,
+                             params=entry.params, initial=entry.initial)
+    else:
+        cls = SymbolicMap if entry.kind == "map" else SymbolicFlow
+        system = cls(entry.variables, entry.equations, params=entry.params, initial=entry.initial)
+    return system.with_params(**params) if params else system

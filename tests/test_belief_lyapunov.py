@@ -1,0 +1,64 @@
+"""The belief IFS through the shared Lyapunov engine."""
+
+import numpy as np
+import pytest
+
+from dynamics import belief_lyapunov_spectrum, lyapunov_spectrum
+from dynamics.belief import BeliefIFS
+from processes import Process, entropy_rate, get_process
+
+
+def affine_process(contractions):
+    """Each symbol x (probability 1/3 from every belief) maps eta -> s_x eta + (1-s_x) e_x,
+    so the maps are affine and the exponents are E[ln s_x] = mean(ln s)."""
+    k = len(contractions)
+    T = np.stack([(s * np.eye(k) + (1 - s) * np.outer(np.ones(k), np.eye(k)[x])) / k
+                  for x, s in enumerate(contractions)])
+    return Process.from_arrays(T, name="affine")
+
+
+def test_affine_exponents_are_log_contractions():
+    s = np.array([0.3, 0.5, 0.7])
+    result = belief_lyapunov_spectrum(affine_process(s), n_steps=10_000, n_orbits=8)
+    expected = np.log(s).mean()
+    np.testing.assert_allclose(result.exponents, expected, atol=4 * result.stderr.max() + 1e-4)
+    assert result.entropy_nats == pytest.approx(np.log(3), abs=1e-12)
+
+
+def test_sierpinski_process_has_dimension_log3_over_log2():
+    result = belief_lyapunov_spectrum(affine_process([0.5, 0.5, 0.5]), n_steps=2_000,
+                                      n_orbits=4)
+    np.testing.assert_allclose(result.exponents, np.log(0.5), atol=1e-10)
+    assert result.dimension == pytest.approx(np.log(3) / np.log(2), abs=1e-9)
+
+
+def test_belief_ifs_goes_through_the_shared_engine():
+    p = get_process("mess3", x=0.05, a=0.85)
+    a = belief_lyapunov_spectrum(p, n_steps=3_000, n_orbits=4, seed=3)
+    b = lyapunov_spectrum(BeliefIFS(p), p.pi, n_steps=3_000, burn_in=500, n_orbits=4, seed=3)
+    np.testing.assert_array_equal(a.exponents, b.exponents)
+
+
+def test_entropy_from_lyapunov_orbits_matches_exact_rate():
+    p = get_process("rrxor")
+    result = belief_lyapunov_spectrum(p, n_steps=5_000, n_orbits=8)
+    exact_nats = entropy_rate(p).bits * np.log(2)
+    assert abs(result.entropy_nats - exact_nats) < 4 * result.entropy_stderr_nats + 1e-9
+
+
+def test_ghmm_tangent_space_uses_r():
+    p = get_process("post_quantum")
+    ifs = BeliefIFS(p)
+    np.testing.assert_allclose(ifs.basis @ p.r, 0.0, atol=1e-12)
+    eta = np.array([[0.5, 0.3, 0.2]]) / (np.array([0.5, 0.3, 0.2]) @ p.r)
+    for x in (1, 2):
+        J = ifs.ambient_jacobian(eta, np.array([x]))[0]
+        np.testing.assert_allclose(J @ p.r, 0.0, atol=1e-12)  # tangent vectors stay tangent
+
+
+def test_rank_one_map_resets_beliefs_and_gives_minus_infinity():
+    # post_quantum's T[0] has rank 1: symbol 0 sends every belief to one point, so the
+    # tangent map collapses and the Blackwell measure is atomic (dimension 0).
+    result = belief_lyapunov_spectrum(get_process("post_quantum"), n_steps=2_000, n_orbits=4)
+    assert np.all(np.isneginf(result.exponents))
+    assert result.dimension == 0.0
