@@ -17,13 +17,13 @@ from .lyapunov import (
 )
 from .msp import mixed_state_presentation, msp_summary, msp_to_process
 from .plots import belief_colors, draw_msp, plot_simplex, simplex_coordinates
-from .system_spec import SpecError, load_system
+from .system_spec import load_system
 from .systems import DrivenMap, Flow, SymbolicFlow, SymbolicIFS, SymbolicMap, TorchDrivenMap
 from .textbook import CATALOGUE, TextbookEntry, get_system, list_systems
 
 __all__ = [
     "CATALOGUE", "BeliefFixedPoint", "BeliefIFS", "ChaosGame", "DivergenceError", "DrivenMap",
-    "FixedPoint", "Flow", "LyapunovResult", "SpecError", "SymbolicFlow", "SymbolicIFS",
+    "FixedPoint", "Flow", "LyapunovResult", "SymbolicFlow", "SymbolicIFS",
     "SymbolicMap", "TextbookEntry", "TorchDrivenMap", "belief_colors",
     "belief_lyapunov_spectrum", "blackwell_entropy_rate", "chaos_game", "draw_msp",
     "fixed_points", "get_system", "integrate", "iterate", "list_systems", "load_system",

@@ -26,15 +26,12 @@ import tomllib
 from pathlib import Path
 
 from dynamics.systems import SymbolicFlow, SymbolicIFS, SymbolicMap
+from processes.errors import SpecError
 
 __all__ = ["SpecError", "load_system"]
 
 _KINDS = ("map", "flow", "ifs")
 _KEYS = {"kind", "variables", "parameters", "equations", "maps", "probabilities", "initial"}
-
-
-class SpecError(ValueError):
-    """A system specification file is malformed; the message names the file and the key."""
 
 
 def _read(path: Path) -> dict:

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import random_hmm
 
 from dynamics.attractor import chaos_game, sample_attractor
 from dynamics.belief import BeliefIFS
@@ -126,17 +127,8 @@ def test_symbolic_fixed_points_match_iteration():
         np.testing.assert_allclose(value, stable[0].belief, atol=1e-10)
 
 
-@st.composite
-def random_hmm(draw):
-    n = draw(st.integers(2, 4))
-    k = draw(st.integers(2, 3))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    joint = rng.dirichlet(np.ones(k * n), size=n)
-    return Process.from_arrays(joint.reshape(n, k, n).transpose(1, 0, 2), name="random")
-
-
 @settings(max_examples=20, deadline=None)
-@given(random_hmm(), st.integers(0, 100))
+@given(random_hmm(min_states=2), st.integers(0, 100))
 def test_chaos_game_stays_on_simplex(process, seed):
     a = sample_attractor(process, 500, burn_in=10, seed=seed, n_chains=4)
     assert a.min() >= -1e-12

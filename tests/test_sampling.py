@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from strategies import random_hmm
 
-from processes import Process, enumerate_words, generate, get_process
+from processes import enumerate_words, generate, get_process
 
 
 def test_same_seed_same_sequences():
@@ -42,16 +43,6 @@ def test_beliefs_and_states_are_consistent():
     b = s.beliefs[np.arange(64)[:, None], np.arange(30)[None, :], s.states[:, 1:]]
     assert np.all(b > 0)
     np.testing.assert_allclose(s.next_token_probs.sum(-1), 1.0, atol=1e-12)
-
-
-@st.composite
-def random_hmm(draw):
-    n = draw(st.integers(1, 4))
-    k = draw(st.integers(2, 3))
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    joint = rng.dirichlet(np.ones(k * n), size=n)  # Pr(x, j | i), rows sum to 1
-    return Process.from_arrays(joint.reshape(n, k, n).transpose(1, 0, 2), name="random")
 
 
 @settings(max_examples=25, deadline=None)

@@ -1,0 +1,405 @@
+"""Fractal dimensions of point clouds: box-counting D_q (D0, D1) and correlation D2.
+
+They work on any cloud of shape (n_points, n_dims), chaos-game samples on a simplex or
+64-d network activations: each measures a scaling curve over a geometric ladder of
+scales tied to the cloud's extent (largest coordinate range), picks the linear range
+automatically (:func:`analysis._scaling.choose_scaling_range`) and reports the slope
+with a bootstrap confidence interval. Memory stays O(n_points): boxes are counted by
+sorting integer keys computed in chunks, pairs with a KD-tree (no distance matrix).
+
+Multifractal measures have D0 >= D1 >= D2; the three can differ a lot, so always say
+which one you report.
+"""
+
+import warnings
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from analysis._scaling import (
+    ScalingEstimator,
+    box_keys,
+    check_cloud,
+    count_pairs,
+    percentile_interval,
+    radius_ladder,
+    reference_bootstrap_slopes,
+    renyi_entropy,
+    residual_bootstrap_slopes,
+)
+
+
+class BoxCountingDimension(ScalingEstimator):
+    """Box-counting generalized (Rényi) dimension D_q of a point cloud.
+
+    Points are binned on grids of box side ``eps = extent * scale_ratio**-k``
+    (k = 0, 1, ...) until past the under-sampled end; each grid is laid ``n_offsets``
+    times with random shifts and the entropies are averaged, which damps the
+    grid-phase oscillations of lacunar sets. With ``p_i`` the fraction of
+    points in box i, the Rényi entropy (nats) is ``H_q = log(sum p_i^q) / (1 - q)``
+    (``H_0 = log N(eps)``, ``H_1 = -sum p_i log p_i``) and ``D_q = -dH_q / dlog eps``.
+    q = 0 gives the capacity D0, q = 1 the information dimension D1, q = 2 a box
+    estimate of D2.
+
+    Scales are usable for the fit when ``eps <= max_scale * extent`` (saturated end
+    excluded) and the mean occupancy ``n_points / N(eps)`` is at least
+    ``min_occupancy`` (under-sampled end excluded); the range is then chosen by
+    :func:`analysis._scaling.choose_scaling_range`.
+
+    The confidence interval comes from a residual bootstrap of the regression over the
+    chosen range: it reflects how far the curve departs from a power law there
+    (lacunarity, grid-phase noise), not the choice of range or point-sampling noise.
+
+    Parameters
+    ----------
+    q : float, default=0
+        Order of the Rényi dimension.
+    scale_ratio : float, default=sqrt(2)
+        Ratio between consecutive box sides, > 1.
+    n_offsets : int, default=4
+        Random grid shifts averaged per scale.
+    min_occupancy : float, default=30
+        Least mean number of points per occupied box at a usable scale. Below ~30,
+        boxes that barely touch a fractal are missed and D0, D1 come out low.
+    max_scale : float, default=0.25
+        Largest usable box side, as a fraction of the extent.
+    min_window : int, default=6
+        Fewest consecutive scales in the fit.
+    slope_tolerance : float, default=0.03
+        Allowed relative deviation of local slopes from the fitted slope.
+    residual_tolerance : float, default=0.1
+        Allowed largest absolute residual over the fit range, in nats.
+    n_bootstrap : int, default=1000
+        Bootstrap replicates for ``ci_``.
+    confidence : float, default=0.95
+        Coverage of ``ci_``.
+    chunk_size : int, default=65536
+        Points binned at a time; temporary memory is about
+        ``chunk_size * n_dims * 16`` bytes on top of 8 bytes per point.
+    random_state : int, numpy.random.Generator or None, default=None
+        Seed for the grid shifts and the bootstrap.
+
+    Attributes
+    ----------
+    dimension_ : float
+        The estimated D_q.
+    ci_ : tuple of float
+        (low, high) bootstrap confidence interval of ``dimension_``.
+    scales_ : ndarray of shape (n_scales,)
+        Box sides, ascending, in the units of ``X``.
+    values_ : ndarray of shape (n_scales,)
+        Rényi entropy ``H_q`` at each scale, in nats, averaged over grid shifts.
+    n_boxes_ : ndarray of shape (n_scales,)
+        Mean number of occupied boxes at each scale.
+    fit_range_ : tuple of float
+        (eps_low, eps_high) of the chosen scaling range, in the units of ``X``.
+    slope_, intercept_ : float
+        Line ``values_ = slope_ * log(scales_) + intercept_`` over the range.
+    r2_ : float
+        Coefficient of determination of that line.
+    n_features_in_ : int
+        Number of dimensions of the fitted cloud.
+    """
+
+    _orientation = -1.0
+    values_label = "Rényi entropy $H_q(\\varepsilon)$ [nats]"
+
+    def __init__(
+        self,
+        q=0.0,
+        *,
+        scale_ratio=2**0.5,
+        n_offsets=4,
+        min_occupancy=30.0,
+        max_scale=0.25,
+        min_window=6,
+        slope_tolerance=0.03,
+        residual_tolerance=0.1,
+        n_bootstrap=1000,
+        confidence=0.95,
+        chunk_size=65536,
+        random_state=None,
+    ):
+        self.q = q
+        self.scale_ratio = scale_ratio
+        self.n_offsets = n_offsets
+        self.min_occupancy = min_occupancy
+        self.max_scale = max_scale
+        self.min_window = min_window
+        self.slope_tolerance = slope_tolerance
+        self.residual_tolerance = residual_tolerance
+        self.n_bootstrap = n_bootstrap
+        self.confidence = confidence
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+
+    def symbol(self):
+        """Short name of the dimension, e.g. ``"D0"``."""
+        return f"D{self.q:g}"
+
+    def fit(self, X, y=None):
+        """Count boxes over the scale ladder and fit D_q.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_points, n_dims)
+            The point cloud.
+        y : None
+            Ignored; present for scikit-learn compatibility.
+
+        Returns
+        -------
+        self
+        """
+        if self.scale_ratio <= 1:
+            raise ValueError(f"scale_ratio must exceed 1, got {self.scale_ratio}.")
+        X, low, extent = check_cloud(X)
+        n, d = X.shape
+        rng = np.random.default_rng(self.random_state)
+        offsets = rng.random((self.n_offsets, d))
+        widths, entropies, n_boxes = [], [], []
+        # Boxes finer than ~2^-40 of the extent lose float64 resolution.
+        for k in range(int(40 * np.log(2) / np.log(self.scale_ratio)) + 1):
+            width = extent * self.scale_ratio**-k
+            results = [
+                renyi_entropy(box_keys(X, low, extent, width, o, self.chunk_size), self.q)
+                for o in offsets
+            ]
+            widths.append(width)
+            entropies.append(np.mean([h for h, _ in results]))
+            n_boxes.append(np.mean([b for _, b in results]))
+            # A few rungs past the under-sampled end show where the curve bends away.
+            if n_boxes[-1] >= min(n / 2, 4 * n / self.min_occupancy):
+                break
+        scales, values = np.array(widths[::-1]), np.array(entropies[::-1])
+        self.n_boxes_ = np.array(n_boxes[::-1])
+        usable = (scales <= self.max_scale * extent) & (self.n_boxes_ * self.min_occupancy <= n)
+        window = self._fit_curve(scales, values, usable)
+        slopes = residual_bootstrap_slopes(
+            np.log(scales[window]), -values[window], self.n_bootstrap, rng
+        )
+        self.ci_ = percentile_interval(slopes, self.confidence)
+        self.n_features_in_ = d
+        return self
+
+
+class InformationDimension(BoxCountingDimension):
+    """Box-counting information dimension D1 (``BoxCountingDimension`` with q = 1).
+
+    ``values_`` is the Shannon entropy of the box occupation, in nats. All parameters
+    and attributes are those of :class:`BoxCountingDimension`, without ``q``.
+    """
+
+    q = 1.0
+
+    def __init__(
+        self,
+        *,
+        scale_ratio=2**0.5,
+        n_offsets=4,
+        min_occupancy=30.0,
+        max_scale=0.25,
+        min_window=6,
+        slope_tolerance=0.03,
+        residual_tolerance=0.1,
+        n_bootstrap=1000,
+        confidence=0.95,
+        chunk_size=65536,
+        random_state=None,
+    ):
+        self.scale_ratio = scale_ratio
+        self.n_offsets = n_offsets
+        self.min_occupancy = min_occupancy
+        self.max_scale = max_scale
+        self.min_window = min_window
+        self.slope_tolerance = slope_tolerance
+        self.residual_tolerance = residual_tolerance
+        self.n_bootstrap = n_bootstrap
+        self.confidence = confidence
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+
+
+class CorrelationDimension(ScalingEstimator):
+    """Grassberger-Procaccia correlation dimension D2 of a point cloud.
+
+    The correlation sum ``C(r)`` is the fraction of (reference, point) pairs closer than
+    ``r`` (Euclidean, self-pairs excluded); ``D2 = dlog C / dlog r``. ``n_references``
+    points drawn without replacement are counted against the cloud with a KD-tree
+    (``cKDTree.query_ball_point(return_length=True)``), never a distance matrix. Once a
+    radius holds over 4 x 10^5 pairs, larger radii use nested random subsets of the
+    cloud and of the references (at least 1000), still seeing ~10^5 pairs each, so
+    every radius costs about the same. Memory is O(n_points): the tree, one subset
+    copy and two (n_references, n_scales) tables. Points are treated as exchangeable
+    samples: thin a time-correlated orbit first (no Theiler window is applied).
+
+    Radii form the ladder ``r = extent * scale_ratio**-k`` from the extent down to a
+    few rungs below the distance at which ``min_pairs`` pairs remain. Radii are usable
+    for the fit when ``r <= max_scale * extent`` (saturated end excluded) and at least
+    ``min_pairs`` pairs lie within ``r`` (under-sampled end excluded); the range is
+    then chosen by :func:`analysis._scaling.choose_scaling_range`.
+
+    The confidence interval comes from resampling points: reference points are drawn
+    with replacement and the slope is refitted over the chosen range (held fixed). It
+    reflects the sampling noise of ``C(r)``, not the choice of range.
+
+    Parameters
+    ----------
+    n_references : int, default=10000
+        Reference points (all points when the cloud is smaller).
+    scale_ratio : float, default=sqrt(2)
+        Ratio between consecutive radii, > 1.
+    min_pairs : int, default=1000
+        Least number of pairs within a usable radius.
+    max_scale : float, default=0.25
+        Largest usable radius, as a fraction of the extent.
+    min_window : int, default=6
+        Fewest consecutive radii in the fit.
+    slope_tolerance : float, default=0.03
+        Allowed relative deviation of local slopes from the fitted slope.
+    residual_tolerance : float, default=0.1
+        Allowed largest absolute residual over the fit range, in nats.
+    n_bootstrap : int, default=1000
+        Bootstrap replicates for ``ci_``.
+    confidence : float, default=0.95
+        Coverage of ``ci_``.
+    n_jobs : int, default=1
+        Threads for the neighbour counts (-1: all cores).
+    random_state : int, numpy.random.Generator or None, default=None
+        Seed for the reference points, the subsets and the bootstrap.
+
+    Attributes
+    ----------
+    dimension_ : float
+        The estimated D2.
+    ci_ : tuple of float
+        (low, high) bootstrap confidence interval of ``dimension_``.
+    scales_ : ndarray of shape (n_scales,)
+        Radii, ascending, in the units of ``X``.
+    values_ : ndarray of shape (n_scales,)
+        Natural log of the correlation sum ``C(r)`` (-inf where no pair is that close).
+    n_pairs_ : ndarray of shape (n_scales,)
+        Number of (reference, point) pairs counted within each radius.
+    fit_range_ : tuple of float
+        (r_low, r_high) of the chosen scaling range, in the units of ``X``.
+    slope_, intercept_ : float
+        Line ``values_ = slope_ * log(scales_) + intercept_`` over the range.
+    r2_ : float
+        Coefficient of determination of that line.
+    n_features_in_ : int
+        Number of dimensions of the fitted cloud.
+    """
+
+    values_label = "log correlation sum $\\log C(r)$ [nats]"
+
+    def __init__(
+        self,
+        *,
+        n_references=10000,
+        scale_ratio=2**0.5,
+        min_pairs=1000,
+        max_scale=0.25,
+        min_window=6,
+        slope_tolerance=0.03,
+        residual_tolerance=0.1,
+        n_bootstrap=1000,
+        confidence=0.95,
+        n_jobs=1,
+        random_state=None,
+    ):
+        self.n_references = n_references
+        self.scale_ratio = scale_ratio
+        self.min_pairs = min_pairs
+        self.max_scale = max_scale
+        self.min_window = min_window
+        self.slope_tolerance = slope_tolerance
+        self.residual_tolerance = residual_tolerance
+        self.n_bootstrap = n_bootstrap
+        self.confidence = confidence
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def symbol(self):
+        """Short name of the dimension, ``"D2"``."""
+        return "D2"
+
+    def fit(self, X, y=None):
+        """Count pairs over the radius ladder and fit D2.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_points, n_dims)
+            The point cloud.
+        y : None
+            Ignored; present for scikit-learn compatibility.
+
+        Returns
+        -------
+        self
+        """
+        if self.scale_ratio <= 1:
+            raise ValueError(f"scale_ratio must exceed 1, got {self.scale_ratio}.")
+        X, _, extent = check_cloud(X)
+        n = len(X)
+        rng = np.random.default_rng(self.random_state)
+        # References lead the permutation, so every subset counted against contains the
+        # references in use, and each finds exactly itself at distance zero.
+        order = rng.permutation(n)
+        references = X[order[: min(self.n_references, n)]]  # (n_ref, n_dims)
+        tree = cKDTree(X)
+        radii = radius_ladder(
+            tree, references, extent, self.scale_ratio, self.min_pairs, self.n_jobs
+        )
+        counts, in_use, sizes = count_pairs(X, order, tree, references, radii, self.n_jobs)
+        self.n_pairs_ = counts.sum(axis=0)
+        with np.errstate(divide="ignore"):
+            values = np.log(self.n_pairs_ / (in_use.sum(axis=0) * (sizes - 1)))
+        usable = (self.n_pairs_ >= self.min_pairs) & (radii <= self.max_scale * extent)
+        window = self._fit_curve(radii, values, usable)
+        slopes = reference_bootstrap_slopes(
+            np.log(radii[window]),
+            counts[:, window],
+            in_use[:, window],
+            sizes[window],
+            self.n_bootstrap,
+            rng,
+        )
+        self.ci_ = percentile_interval(slopes, self.confidence)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+
+def estimate_dimensions(X, random_state=0):
+    """Box-counting D0, information D1 and correlation D2 of a cloud, as plain JSON data.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_points, n_dims)
+        The point cloud.
+    random_state : int or None, default=0
+        Seed shared by the three estimators.
+
+    Returns
+    -------
+    dict
+        ``{name: float, name + "_ci": [low, high], name + "_range": [eps_low,
+        eps_high], name + "_reliable": bool}`` for name in ``information_dimension``
+        (D1), ``correlation_dimension`` (D2) and ``box_dimension`` (D0); ranges are in
+        the units of ``X``. ``_reliable`` is False when no straight scaling range was
+        found (the library warns in that case; here the flag carries it instead).
+    """
+    estimators = {
+        "information_dimension": InformationDimension(random_state=random_state),
+        "correlation_dimension": CorrelationDimension(random_state=random_state),
+        "box_dimension": BoxCountingDimension(q=0, random_state=random_state),
+    }
+    result = {}
+    for name, estimator in estimators.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            estimator.fit(X)
+        result[f"{name}_reliable"] = bool(estimator.reliable_)
+        result[name] = float(estimator.dimension_)
+        result[f"{name}_ci"] = [float(v) for v in estimator.ci_]
+        result[f"{name}_range"] = [float(v) for v in estimator.fit_range_]
+    return result

@@ -1,0 +1,168 @@
+"""Dimension estimators on 10^6 Sierpinski points: wall time and peak memory, with baselines.
+
+Each case runs in a fresh process, so its peak memory is its own: ``ru_maxrss`` after
+the run minus before it, with the cloud already loaded. That counts the KD-tree's C++
+allocations, which tracemalloc would miss (and tracemalloc would slow numpy-heavy code
+several-fold, spoiling the timings). Baselines, in the same run:
+
+- ``naive KD-tree``: one ``query_ball_point(return_length=True)`` of every reference
+  against the full tree per radius, the same references and radii as
+  ``CorrelationDimension`` but without its subsampling of large radii; it also checks
+  that subsampling leaves log C(r) unchanged.
+- ``pdist``: ``scipy.spatial.distance.pdist`` on a subsample small enough to fit, then
+  extrapolated (time and memory ~ m^2) to the pair count ``CorrelationDimension`` draws
+  on at small radii (n_references x n_points), the size needed to match its reach.
+
+Run: ``python benchmarks/bench_dimension.py`` or ``python -m benchmarks``.
+"""
+
+import multiprocessing
+import os
+import resource
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+N_POINTS = 1_000_000
+PDIST_POINTS = 6_000
+SEED = 0
+
+
+def sierpinski(n_points, rng):
+    """Chaos-game samples of the Sierpinski gasket, shape (n_points, 2)."""
+    vertices = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3) / 2]])
+    points = rng.random((n_points, 2))
+    for _ in range(48):
+        points = (points + vertices[rng.integers(0, 3, n_points)]) / 2
+    return points
+
+
+def _correlation(X):
+    from analysis.dimension import CorrelationDimension
+
+    estimator = CorrelationDimension(random_state=SEED).fit(X)
+    extent = float(np.ptp(X, axis=0).max())
+    # Compare with the naive loop only where a fit may look: enough pairs, unsaturated.
+    usable = (estimator.n_pairs_ >= estimator.min_pairs) & (
+        estimator.scales_ <= estimator.max_scale * extent
+    )
+    return {
+        "dimension": estimator.dimension_,
+        "log_c": np.where(usable, estimator.values_, np.nan),
+        "reach_pairs": estimator.n_references * (len(X) - 1),
+    }
+
+
+def _information(X):
+    from analysis.dimension import InformationDimension
+
+    return {"dimension": InformationDimension(random_state=SEED).fit(X).dimension_}
+
+
+def _box(X):
+    from analysis.dimension import BoxCountingDimension
+
+    return {"dimension": BoxCountingDimension(q=0, random_state=SEED).fit(X).dimension_}
+
+
+def _naive_kdtree(X):
+    """CorrelationDimension's references and radii, every radius on the full tree."""
+    from scipy.spatial import cKDTree
+
+    from analysis._scaling import radius_ladder
+
+    # The estimator's first draw from its seed is this permutation: same references.
+    references = X[np.random.default_rng(SEED).permutation(len(X))[:10_000]]
+    tree = cKDTree(X)
+    extent = float(np.ptp(X, axis=0).max())
+    radii = radius_ladder(tree, references, extent, 2**0.5, 1000, 1)
+    pairs = [tree.query_ball_point(references, r, return_length=True).sum() for r in radii]
+    pairs = np.array(pairs, dtype=float) - len(references)
+    with np.errstate(divide="ignore"):
+        return {"log_c": np.log(pairs / (len(references) * (len(X) - 1)))}
+
+
+def _pdist(X):
+    from scipy.spatial.distance import pdist
+
+    subsample = X[np.random.default_rng(SEED).permutation(len(X))[:PDIST_POINTS]]
+    distances = np.sort(pdist(subsample))  # (m (m - 1) / 2,)
+    radii = np.geomspace(1e-4, 1.0, 28)
+    return {"log_c": np.log(np.searchsorted(distances, radii, side="right") / len(distances))}
+
+
+CASES = {
+    "D2 CorrelationDimension": _correlation,
+    "D1 InformationDimension": _information,
+    "D0 BoxCountingDimension": _box,
+    "D2 naive KD-tree loop": _naive_kdtree,
+    f"D2 pdist ({PDIST_POINTS} points)": _pdist,
+}
+
+
+def _run_case(name, path):
+    """Run one case on the cloud stored at ``path``; adds wall time and peak memory (MiB)."""
+    X = np.load(path)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    result = CASES[name](X)
+    result["seconds"] = time.perf_counter() - start
+    # ru_maxrss is in KiB on Linux.
+    result["rss_mib"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    return result
+
+
+def main():
+    """Time every case in its own process, print a table and the ratios; return them."""
+    X = sierpinski(N_POINTS, np.random.default_rng(SEED))
+    context = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "sierpinski.npy")
+        np.save(path, X)
+        results = {}
+        for name in CASES:
+            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                results[name] = pool.submit(_run_case, name, path).result()
+
+    ours = results["D2 CorrelationDimension"]
+    naive = results["D2 naive KD-tree loop"]
+    pdist_row = results[f"D2 pdist ({PDIST_POINTS} points)"]
+    drift = np.nanmax(np.abs(naive["log_c"] - ours["log_c"]))
+    pdist_pairs = PDIST_POINTS * (PDIST_POINTS - 1) / 2
+    print(f"Sierpinski gasket, {N_POINTS:,} points in 2-D (reference dimension 1.585)")
+    print(f"{'case':<26} {'wall s':>8} {'peak MiB':>9}  result")
+    for name, row in results.items():
+        if "naive" in name:
+            note = f"max |log C - estimator's| = {drift:.4f} nats"
+        elif "pdist" in name:
+            note = f"{pdist_pairs:,.0f} pairs"
+        else:
+            note = f"dimension {row['dimension']:.4f}"
+        print(f"{name:<26} {row['seconds']:>8.2f} {row['rss_mib']:>9.1f}  {note}")
+
+    # A pdist reaching the same small radii needs m with m^2 / 2 = n_references * N.
+    growth = ours["reach_pairs"] / pdist_pairs
+    pdist_seconds = pdist_row["seconds"] * growth
+    pdist_gib = pdist_row["rss_mib"] * growth / 1024
+    ratios = {
+        "d2_seconds": ours["seconds"],
+        "d2_peak_rss_mib": ours["rss_mib"],
+        "d1_seconds": results["D1 InformationDimension"]["seconds"],
+        "d1_peak_rss_mib": results["D1 InformationDimension"]["rss_mib"],
+        "d2_speedup_vs_naive_kdtree": naive["seconds"] / ours["seconds"],
+        "d2_speedup_vs_pdist_extrapolated": pdist_seconds / ours["seconds"],
+    }
+    print(f"D2 speed-up over the naive KD-tree loop: {ratios['d2_speedup_vs_naive_kdtree']:.1f}x")
+    print(
+        f"pdist at the same reach ({ours['reach_pairs']:.1e} pairs), extrapolated: "
+        f"{pdist_seconds:,.0f} s and {pdist_gib:,.0f} GiB, i.e. "
+        f"{ratios['d2_speedup_vs_pdist_extrapolated']:,.0f}x slower and "
+        f"{pdist_gib * 1024 / max(ours['rss_mib'], 1.0):,.0f}x more memory"
+    )
+    return ratios
+
+
+if __name__ == "__main__":
+    main()
