@@ -2,15 +2,17 @@
 
 import importlib
 
-MODULES = ["bench_generation", "bench_dimension", "bench_chaos_game"]
+MODULES = ["bench_generation", "bench_chaos_game", "bench_dimension"]
 
-for name in MODULES:
-    try:
-        module = importlib.import_module(f"benchmarks.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"benchmarks.{name}":
-            raise
-        continue
-    print(f"== {name}")
-    module.main()
-    print()
+
+def main() -> None:
+    for name in MODULES:
+        print(f"== {name}")
+        importlib.import_module(f"benchmarks.{name}").main()
+        print()
+
+
+# The guard matters: bench_dimension spawns worker processes, which re-import this
+# module under another name and must not rerun every benchmark.
+if __name__ == "__main__":
+    main()

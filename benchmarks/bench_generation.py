@@ -35,7 +35,7 @@ def numpy_baseline(process, batch: int, length: int, rng: np.random.Generator):
 def main() -> dict:
     process = get_process("mess3", x=0.05, a=0.85)
     rows = []
-    for batch, length in [(64, 512), (1024, 256)]:
+    for batch, length in [(64, 512), (256, 64), (1024, 256)]:
         n_tokens = batch * length
         fast = best_time(lambda b=batch, n=length: generate(
             process, b, n, seed=0, return_beliefs=True, return_next_token_probs=True))

@@ -37,7 +37,7 @@ class BeliefIFS:
 
     def __init__(self, process: Process):
         self.process = process
-        self.T = np.ascontiguousarray(process.T)  # (k, n, n)
+        self.T = np.array(process.T)  # (k, n, n); a writable copy, so torch can share it
         self.Tr = np.ascontiguousarray(process.Tr)  # (n, k)
         self.r = process.r
         self.dim = process.n_states
@@ -95,6 +95,22 @@ class BeliefIFS:
         u = np.minimum(u, self.n_inputs - 1)
         safe = np.where(p > 0, p, 1.0)
         return u, -np.sum(np.where(p > 0, p * np.log(safe), 0.0), axis=1)
+
+    # -- torch versions (for batches on a GPU, or next to a network) --------------------
+    def torch_probabilities(self, eta):
+        """``p_x(eta)``: tensor (batch, n) -> (batch, k), on ``eta``'s device and dtype."""
+        import torch
+
+        return eta @ torch.as_tensor(self.Tr, dtype=eta.dtype, device=eta.device)
+
+    def torch_step(self, eta, u):
+        """``f_u(eta)``: tensors (batch, n), (batch,) long -> (batch, n)."""
+        import torch
+
+        T = torch.as_tensor(self.T, dtype=eta.dtype, device=eta.device)
+        v = torch.einsum("bi,bij->bj", eta, T[u])
+        r = torch.as_tensor(self.r, dtype=eta.dtype, device=eta.device)
+        return v / (v @ r)[:, None]
 
     # -- symbolic forms ----------------------------------------------------------------
     def belief_symbols(self) -> tuple[sp.Symbol, ...]:

@@ -14,20 +14,23 @@ __all__ = ["hmm_kernel", "belief_kernel"]
 
 
 @numba.njit(parallel=True, cache=True)
-def hmm_kernel(cum, T, Tr, s0, eta0, u, tokens, states, beliefs, next_probs, track_beliefs):
+def hmm_kernel(cum, T, Tr, s0, eta0, u, tokens, states, beliefs, next_probs, track_states,
+               track_beliefs):
     """Sample hidden states and symbols jointly; optionally filter beliefs.
 
     cum (n, k*n): cumulative ``Pr(x, j | i)`` over the flattened (x, j); T (k, n, n);
-    Tr (n, k); s0 (batch,); eta0 (n,); u (batch, L) uniforms. Writes tokens (batch, L),
-    states (batch, L+1) and, if ``track_beliefs``, beliefs (batch, L, n) and the exact
-    next-token probabilities ``eta @ Tr`` after each token, next_probs (batch, L, k).
+    Tr (n, k); s0 (batch,); eta0 (n,); u (batch, L) uniforms. Writes tokens (batch, L);
+    if ``track_states``, states (batch, L+1); if ``track_beliefs``, beliefs (batch, L, n)
+    and the exact next-token probabilities ``eta @ Tr`` after each token, next_probs
+    (batch, L, k).
     """
     batch, length = u.shape
     k, n = T.shape[0], T.shape[1]
     kn = cum.shape[1]
     for b in numba.prange(batch):
         s = s0[b]
-        states[b, 0] = s
+        if track_states:
+            states[b, 0] = s
         eta = eta0.copy()
         new = np.empty(n)
         for t in range(length):
@@ -38,7 +41,8 @@ def hmm_kernel(cum, T, Tr, s0, eta0, u, tokens, states, beliefs, next_probs, tra
             x = c // n
             s = c - x * n
             tokens[b, t] = x
-            states[b, t + 1] = s
+            if track_states:
+                states[b, t + 1] = s
             if track_beliefs:
                 norm = 0.0
                 for j in range(n):

@@ -38,4 +38,5 @@ def entropy_bits(p: np.ndarray, axis: int = -1) -> np.ndarray:
     """Shannon entropy in bits along ``axis``; zero (or rounding-negative) entries add 0."""
     p = np.asarray(p, dtype=np.float64)
     safe = np.where(p > 0, p, 1.0)
-    return -np.sum(np.where(p > 0, p * np.log2(safe), 0.0), axis=axis)
+    # 0.0 - x rather than -x, so a deterministic distribution gives 0.0, never -0.0.
+    return 0.0 - np.sum(np.where(p > 0, p * np.log2(safe), 0.0), axis=axis)

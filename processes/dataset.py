@@ -13,7 +13,8 @@ __all__ = ["ProcessDataset"]
 
 
 class ProcessDataset(IterableDataset):
-    """Endless (or ``n_batches``-long) stream of batches of ``n_ctx + 1``-token windows.
+    """Endless (or ``n_batches``-long, per worker) stream of batches of ``n_ctx + 1``-token
+    windows.
 
     Each item is ``(inputs, targets)``, both int64 tensors of shape (batch_size, n_ctx):
     inputs are tokens 1..n_ctx and targets tokens 2..n_ctx+1 of a stationary window, so

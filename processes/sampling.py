@@ -84,9 +84,9 @@ def generate(process: Process, batch_size: int, length: int, *, seed=None,
         cum = np.cumsum(joint, axis=1)
         s0 = rng.choice(n, size=batch_size, p=np.clip(process.pi, 0, None) / process.pi.sum())
         u = rng.random((batch_size, length)) * cum[:, -1].min()
-        states = np.empty((batch_size, length + 1), dtype=np.int64)
+        states = np.empty((batch_size, length + 1) if return_states else (1, 1), np.int64)
         hmm_kernel(cum, T, Tr, s0.astype(np.int64), process.pi.copy(), u, tokens, states,
-                   beliefs, next_probs, track)
+                   beliefs, next_probs, return_states, track)
     return Samples(
         tokens=tokens,
         states=states if return_states else None,

@@ -133,3 +133,15 @@ def test_chaos_game_stays_on_simplex(process, seed):
     a = sample_attractor(process, 500, burn_in=10, seed=seed, n_chains=4)
     assert a.min() >= -1e-12
     np.testing.assert_allclose(a.sum(1), 1.0, atol=1e-10)
+
+
+def test_torch_maps_match_numpy():
+    import torch
+
+    ifs = BeliefIFS(get_process("mess3", x=0.05, a=0.85))
+    eta = np.random.default_rng(0).dirichlet(np.ones(3), size=5)
+    u = np.array([0, 1, 2, 2, 1])
+    got = ifs.torch_step(torch.from_numpy(eta), torch.from_numpy(u)).numpy()
+    np.testing.assert_allclose(got, ifs.step(eta, u), atol=1e-14)
+    np.testing.assert_allclose(ifs.torch_probabilities(torch.from_numpy(eta)).numpy(),
+                               ifs.probabilities(eta), atol=1e-14)
