@@ -1,17 +1,23 @@
 """Analysis: fractal dimensions of point clouds, reports, and the command line.
 
 Dimensions say which one they are (D0 box-counting, D1 information, D2 correlation).
+Names load on first use, so the command line starts without scikit-learn.
 """
 
-from .dimension import (
-    BoxCountingDimension,
-    CorrelationDimension,
-    InformationDimension,
-    estimate_dimensions,
-)
-from .dimension_plot import plot_scaling
+import importlib
 
-__all__ = [
-    "BoxCountingDimension", "CorrelationDimension", "InformationDimension",
-    "estimate_dimensions", "plot_scaling",
-]
+_EXPORTS = {
+    "BoxCountingDimension": "dimension",
+    "CorrelationDimension": "dimension",
+    "InformationDimension": "dimension",
+    "estimate_dimensions": "dimension",
+    "plot_scaling": "dimension_plot",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'analysis' has no attribute {name!r}")

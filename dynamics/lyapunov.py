@@ -12,11 +12,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from scipy.integrate import solve_ivp
 from tqdm import tqdm
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "DivergenceError",
@@ -39,7 +42,7 @@ class DivergenceError(ValueError):
 
 def _check_finite(x: np.ndarray | torch.Tensor, step: int, fix: str) -> None:
     """Raise :class:`DivergenceError` naming ``step`` if ``x`` (batch, ...) is not finite."""
-    x = x.numpy() if isinstance(x, torch.Tensor) else x
+    x = x if isinstance(x, np.ndarray) else x.numpy()  # a torch tensor
     with np.errstate(invalid="ignore", over="ignore"):
         bad = ~np.isfinite(x) | (np.abs(x) > _OVERFLOW)
     if bad.any():
@@ -191,6 +194,8 @@ def integrate(flow, x0, n_steps: int, dt: float, *, burn_in: int = 0, method: st
     if method != "rk4":
         raise ValueError(f"method must be 'rk4' or 'solve_ivp', got {method!r}")
     if hasattr(flow, "rhs_torch"):
+        import torch
+
         state, f = torch.as_tensor(x, dtype=torch.float64), flow.rhs_torch
         out = torch.empty((len(x), n_steps, flow.dim), dtype=torch.float64)
     else:
@@ -202,7 +207,7 @@ def integrate(flow, x0, n_steps: int, dt: float, *, burn_in: int = 0, method: st
             _check_finite(state, t + 1, _FLOW_FIX)
             if t >= burn_in:
                 out[:, t - burn_in] = state
-    return out.numpy() if isinstance(out, torch.Tensor) else out
+    return out if isinstance(out, np.ndarray) else out.numpy()
 
 
 def lyapunov_dimension(exponents, entropy: float = 0.0) -> float:

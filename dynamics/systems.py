@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 import sympy as sp
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "DrivenMap",
@@ -96,8 +98,9 @@ class _Compiled:
     def __init__(self, exprs: Sequence[sp.Expr], args: Sequence[sp.Symbol]):
         self._np = sp.lambdify(args, list(exprs), modules="numpy", cse=True)
         # torch functions reject python numbers, so constants such as sqrt(3) become floats.
-        floats = [sp.sympify(e).evalf(17) for e in exprs]
-        self._torch = sp.lambdify(args, floats, modules="torch", cse=True)
+        self._floats = [sp.sympify(e).evalf(17) for e in exprs]
+        self._args = tuple(args)
+        self._torch = None  # lambdified on first use: importing torch costs about a second
 
     def numpy(self, x: np.ndarray, params: np.ndarray) -> np.ndarray:
         """Evaluate at ``x`` (batch, n_state) -> (batch, n_exprs) float64."""
@@ -108,6 +111,10 @@ class _Compiled:
 
     def torch(self, x: torch.Tensor, params: np.ndarray) -> torch.Tensor:
         """Evaluate at ``x`` (batch, n_state) float64 tensor -> (batch, n_exprs)."""
+        import torch
+
+        if self._torch is None:
+            self._torch = sp.lambdify(self._args, self._floats, modules="torch", cse=True)
         out = self._torch(*x.T, *torch.as_tensor(params, dtype=x.dtype))
         shape = (x.shape[0],)
         cols = [torch.broadcast_to(torch.as_tensor(v, dtype=x.dtype), shape) for v in out]
@@ -298,7 +305,12 @@ class SymbolicIFS(_Symbolic):
         self._p = self._compile(self.probability_expressions)
 
     def _per_input(self, compiled, x, u, out_shape, backend):
-        out = (np.empty if backend == "numpy" else torch.empty)(out_shape, dtype=x.dtype)
+        if backend == "numpy":
+            out = np.empty(out_shape, dtype=x.dtype)
+        else:
+            import torch
+
+            out = torch.empty(out_shape, dtype=x.dtype)
         for k in range(self.n_inputs):
             mask = u == k
             if mask.any():
@@ -367,6 +379,8 @@ class TorchDrivenMap:
     """
 
     def __init__(self, step_fn: Callable, dim: int, n_inputs: int, choose: Callable | None = None):
+        import torch
+
         self.step_fn = step_fn
         self.dim = self.tangent_dim = int(dim)
         self.n_inputs = int(n_inputs)
@@ -379,6 +393,8 @@ class TorchDrivenMap:
 
     def step(self, x: np.ndarray, u: np.ndarray) -> np.ndarray:
         """``F_u(x)``: ``x`` (batch, dim), ``u`` (batch,) int -> (batch, dim)."""
+        import torch
+
         with torch.no_grad():
             out = self.step_fn(torch.as_tensor(x, dtype=torch.float64),
                                torch.as_tensor(u, dtype=torch.long))
@@ -386,6 +402,8 @@ class TorchDrivenMap:
 
     def tangent(self, x: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Jacobian of ``F_u`` at ``x`` by ``vmap(jacrev)``, (batch, dim, dim) float64."""
+        import torch
+
         jac = self._tangent(torch.as_tensor(x, dtype=torch.float64),
                             torch.as_tensor(u, dtype=torch.long))
         return jac.detach().numpy()
