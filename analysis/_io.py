@@ -80,8 +80,12 @@ def load_points(path: str | Path) -> np.ndarray:
 
 
 def save_figure(fig, path: str | Path) -> Path:
-    """Save a matplotlib figure atomically (format from the suffix: png, svg, pdf)."""
+    """Save a matplotlib figure atomically (format from the suffix: png, svg, pdf), then
+    close it: the command line makes each figure once."""
+    import matplotlib.pyplot as plt
+
     path = Path(path)
     fmt = path.suffix.lstrip(".") or "png"
-    return atomic_write(path, lambda p: fig.savefig(p, format=fmt, dpi=150,
-                                                    bbox_inches="tight"))
+    atomic_write(path, lambda p: fig.savefig(p, format=fmt, dpi=150, bbox_inches="tight"))
+    plt.close(fig)
+    return path

@@ -14,6 +14,7 @@ import numpy as np
 import sympy as sp
 
 from ._linalg import eigenvector_for_one
+from ._validate import validate
 from .errors import ParameterError, ProcessError
 from .parameters import Parameter
 
@@ -157,8 +158,6 @@ class Process:
             T = T / rho
         T.setflags(write=False)
         self.T = T
-        from ._validate import validate  # validation needs belief enumeration helpers
-
         validate(self, check_depth)
 
     # -- basic structure -------------------------------------------------------------
