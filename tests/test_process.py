@@ -145,3 +145,23 @@ def test_missing_spec_file(tmp_path):
 def test_parameter_check_rejects_non_numbers():
     with pytest.raises(ParameterError, match="not a number"):
         Parameter("p", 0.5, sp.Interval(0, 1)).check("abc")
+
+
+def test_partition_refinement_merges_duplicate_states():
+    from processes import epsilon_machine, minimize
+
+    # Golden mean with state A split into two copies A1, A2 that behave identically:
+    # A1 -0-> A2, A2 -0-> A1, both -1-> B, B -0-> A1. Causal states: {A1, A2}, {B}.
+    p = 0.3
+    T = np.zeros((2, 3, 3))
+    T[0, 0, 1] = T[0, 1, 0] = p
+    T[1, 0, 2] = T[1, 1, 2] = 1 - p
+    T[0, 2, 0] = 1.0
+    process = Process.from_arrays(T, name="split_golden_mean")
+    labels = minimize(process)
+    assert labels[0] == labels[1] != labels[2]
+    em = epsilon_machine(process)
+    assert em.machine.n_states == 2
+    golden = get_process("golden_mean", p=p)
+    assert em.statistical_complexity_bits == pytest.approx(
+        epsilon_machine(golden).statistical_complexity_bits, abs=1e-12)
