@@ -3,27 +3,19 @@
 A dimension is the slope of a scaling curve ``y(log eps)`` (a Rényi entropy or a log
 correlation sum, in nats) over a range of scales where the curve is a straight line.
 This module validates clouds, names the box of every point at a given scale, picks the
-linear range automatically, turns bootstrap replicates into percentile intervals and
-stores the fit on an estimator.
+linear range automatically, widens the bootstrap interval of the slope by its spread
+over all admissible ranges and stores the fit on an estimator. Pair counting for the
+correlation sum lives in :mod:`analysis._correlation`.
 """
 
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 from sklearn.base import BaseEstimator
 
 MIN_POINTS = 100
 """Fewest points any estimator accepts; a usable scaling range typically needs 10^4+."""
-
-# Pairs worth counting at one radius (relative precision ~0.3%); beyond 4x this, larger
-# radii use random subsets. In 64 dimensions each pair costs a full distance, so more
-# pairs mean slower fits without a better slope.
-_PAIRS_PER_RADIUS = 10**5
-# References are never subsampled below this: C(r) averages the local density over
-# references, and fewer would make its sampling noise dominate.
-_MIN_REFERENCES = 1000
 
 
 def check_cloud(X):
@@ -122,6 +114,41 @@ def renyi_entropy(keys, q):
     return float(entropy), len(p)
 
 
+def count_boxes(X, low, extent, q, scale_ratio, offsets, min_occupancy, chunk_size):
+    """Rényi entropies of order ``q`` over the ladder of box sides ``extent * scale_ratio**-k``.
+
+    ``X`` (n_points, n_dims) has coordinate-wise minimum ``low`` and largest coordinate
+    range ``extent``; each side is laid once per row of ``offsets`` (n_offsets, n_dims)
+    and entropies and box counts are averaged over them. The ladder stops once the
+    mean occupancy falls to ``min_occupancy / 4`` (a few rungs past the under-sampled
+    end) or to 2 points per box. ``chunk_size`` rows are binned at a time.
+
+    Returns
+    -------
+    scales : ndarray of shape (n_scales,)
+        Box sides, ascending, in the units of ``X``.
+    entropies : ndarray of shape (n_scales,)
+        Rényi entropy ``H_q`` at each side, in nats.
+    n_boxes : ndarray of shape (n_scales,)
+        Mean number of occupied boxes at each side.
+    """
+    n = len(X)
+    widths, entropies, n_boxes = [], [], []
+    # Boxes finer than ~2^-40 of the extent lose float64 resolution.
+    for k in range(int(40 * np.log(2) / np.log(scale_ratio)) + 1):
+        width = extent * scale_ratio**-k
+        results = [
+            renyi_entropy(box_keys(X, low, extent, width, o, chunk_size), q) for o in offsets
+        ]
+        widths.append(width)
+        entropies.append(np.mean([h for h, _ in results]))
+        n_boxes.append(np.mean([b for _, b in results]))
+        # A few rungs past the under-sampled end show where the curve bends away.
+        if n_boxes[-1] >= min(n / 2, 4 * n / min_occupancy):
+            break
+    return np.array(widths[::-1]), np.array(entropies[::-1]), np.array(n_boxes[::-1])
+
+
 def radius_ladder(tree, references, extent, scale_ratio, min_pairs, n_jobs):
     """Ascending radii ``extent * scale_ratio**-k`` reaching a little below ``min_pairs``.
 
@@ -138,56 +165,6 @@ def radius_ladder(tree, references, extent, scale_ratio, min_pairs, n_jobs):
     return extent * scale_ratio ** -np.arange(n_rungs + 1)[::-1]
 
 
-def count_pairs(X, order, tree, references, radii, n_jobs):
-    """Pairs within each radius, per reference, against shrinking random subsets.
-
-    After each radius the work for the next is cut by 4 while at least
-    ``_PAIRS_PER_RADIUS`` pairs would remain: first by counting against a quarter of
-    the points (never fewer points than references in use), then by halving both the
-    references (never below ``_MIN_REFERENCES``) and the points. Counts only grow with
-    the radius, so the next radius holds at least as many pairs as predicted.
-
-    Subsets are prefixes of the random permutation ``order`` (n_points,) of ``X``
-    (n_points, n_dims); ``tree`` holds all of ``X``. ``references`` is
-    ``X[order[:n_ref]]``, so every prefix in use contains the references in use and
-    each finds exactly itself at distance zero. ``radii`` (n_scales,) ascend.
-
-    Returns
-    -------
-    counts : ndarray of shape (n_ref, n_scales)
-        Points other than itself within each radius of each reference (0 where the
-        reference was not in use).
-    in_use : ndarray of shape (n_ref, n_scales)
-        1.0 where the reference was counted at that radius, else 0.0.
-    sizes : ndarray of shape (n_scales,)
-        Number of points each radius was counted against.
-    """
-    n_ref = len(references)
-    counts = np.zeros((n_ref, len(radii)))
-    in_use = np.zeros((n_ref, len(radii)))
-    sizes = np.empty(len(radii))
-    n_points, n_used, targets = len(X), n_ref, tree
-    for k, radius in enumerate(radii):
-        found = targets.query_ball_point(
-            references[:n_used], radius, return_length=True, workers=n_jobs
-        )
-        counts[:n_used, k] = found - 1
-        in_use[:n_used, k] = 1.0
-        sizes[k] = n_points
-        pairs, shrunk = counts[:, k].sum(), False
-        while pairs / 4 >= _PAIRS_PER_RADIUS:
-            if n_points // 4 >= n_used:
-                n_points //= 4
-            elif n_used // 2 >= _MIN_REFERENCES:
-                n_points, n_used = n_points // 2, n_used // 2
-            else:
-                break
-            pairs, shrunk = pairs / 4, True
-        if shrunk:
-            targets = cKDTree(X[order[:n_points]])
-    return counts, in_use, sizes
-
-
 def line_slopes(x, y):
     """Least-squares slopes of ``y`` against ``x`` along the last axis.
 
@@ -197,27 +174,28 @@ def line_slopes(x, y):
     return (dx * y).sum(axis=-1) / (dx * dx).sum(axis=-1)
 
 
-def _violation(x, y, slope_tolerance, residual_tolerance):
-    """How far a window is from straight, in units of the tolerances (<= 1 is straight).
+def _score_window(x, y, slope_tolerance, residual_tolerance):
+    """Slope of a window and how far it is from straight, in units of the tolerances.
 
-    Curvature (saturation or under-sampling creeping in at either end) makes local
-    slopes drift: the least-squares slopes over every run of ``max(4, n // 3)``
-    consecutive scales are compared with the window's slope, relative deviation over
-    ``slope_tolerance``. Oscillations and noise show as residuals: the largest absolute
-    residual (nats) over ``residual_tolerance``. Local slopes span several scales
-    because lacunar sets (Cantor, Sierpinski) make step-to-step slopes oscillate with
-    the grid phase even where the average slope is perfectly well defined.
+    A score <= 1 is straight. Curvature (saturation or under-sampling creeping in at
+    either end) makes local slopes drift: the least-squares slopes over every run of
+    ``max(4, n // 3)`` consecutive scales are compared with the window's slope,
+    relative deviation over ``slope_tolerance``. Oscillations and noise show as
+    residuals: the largest absolute residual (nats) over ``residual_tolerance``. Local
+    slopes span several scales because lacunar sets (Cantor, Sierpinski) make
+    step-to-step slopes oscillate with the grid phase even where the average slope is
+    perfectly well defined.
     """
-    slope = line_slopes(x, y)
+    slope = float(line_slopes(x, y))
     if slope <= 0:
-        return np.inf
+        return slope, np.inf
     residuals = y - y.mean() - slope * (x - x.mean())
     runs = np.lib.stride_tricks.sliding_window_view
     span = max(4, len(x) // 3)
     local = line_slopes(runs(x, span), runs(y, span))  # (n - span + 1,)
     curvature = np.abs(local - slope).max() / slope / slope_tolerance
     roughness = np.abs(residuals).max() / residual_tolerance
-    return max(curvature, roughness)
+    return slope, max(curvature, roughness)
 
 
 @dataclass(frozen=True)
@@ -225,6 +203,8 @@ class ScalingFit:
     """Line ``y = slope * log eps + intercept`` over scales ``slice(start, stop)``.
 
     ``straight`` is False when no window met the tolerances (the fallback fit).
+    ``window_slopes`` (n_windows,) holds the slopes of every admissible window, this
+    one included, ordered by start then stop.
     """
 
     start: int
@@ -232,7 +212,8 @@ class ScalingFit:
     slope: float
     intercept: float
     r2: float
-    straight: bool = True
+    straight: bool
+    window_slopes: np.ndarray
 
 
 def choose_scaling_range(
@@ -246,8 +227,12 @@ def choose_scaling_range(
     a local slope (least squares over ``max(4, n // 3)`` consecutive scales) from the
     window's slope, over ``slope_tolerance``, and (b) the largest absolute residual of
     the window's line, over ``residual_tolerance``. A window with a non-positive slope
-    never qualifies (a saturated plateau is flat). If none qualifies, the straightest
-    window of exactly ``min_window`` scales is used and a ``RuntimeWarning`` says so.
+    never qualifies (a saturated plateau is flat). If none qualifies, the window with
+    the lowest score is used and a ``RuntimeWarning`` says so.
+
+    The windows that qualify are the admissible ones. In the fallback case, those that
+    would qualify with both tolerances relaxed to twice what the chosen window needs
+    (score at most twice its score) stand in for them.
 
     Parameters
     ----------
@@ -276,40 +261,52 @@ def choose_scaling_range(
     """
     if min_window < 4:
         raise ValueError(f"min_window must be at least 4, got {min_window}.")
-    best, best_key = None, None
+    windows, slopes, scores = [], [], []
     for start in np.flatnonzero(usable):
         for stop in range(start + min_window, len(log_scales) + 1):
             if not usable[start:stop].all():
                 break
-            score = _violation(
+            slope, score = _score_window(
                 log_scales[start:stop], values[start:stop], slope_tolerance, residual_tolerance
             )
-            # Qualifying windows rank by length; the rest only compete at min_window.
-            key = (score <= 1, stop - start if score <= 1 else 0, -score)
-            if best_key is None or key > best_key:
-                best, best_key = (start, stop), key
-    if best is None:
+            windows.append((int(start), stop))
+            slopes.append(slope)
+            scores.append(score)
+    if not windows:
         raise ValueError(
             f"Fewer than min_window={min_window} consecutive scales are usable (enough "
             "points per box or pairs per radius, below max_scale): give more points, or "
             "relax min_occupancy / min_pairs, max_scale or min_window."
         )
-    if not best_key[0]:
+    slopes, scores = np.array(slopes), np.array(scores)
+    lengths = np.array([stop - start for start, stop in windows])
+    straight = scores <= 1
+    if straight.any():
+        admissible = straight
+        # Longest first, then lowest score; the sort is stable, so full ties go to the
+        # window that starts first.
+        order = np.lexsort((scores, -lengths))
+        best = order[straight[order]][0]
+    else:
+        best = int(np.argmin(scores))
+        # Without a straight window the choice is the least bad of several similar
+        # ones, and the interval must still show how much the slope depends on it.
+        admissible = scores <= 2 * scores[best]
         warnings.warn(
             "No window of scales is straight within slope_tolerance and residual_tolerance; "
-            f"fitted the straightest {min_window} scales instead. Treat the dimension as "
+            "fitted the straightest window of scales instead. Treat the dimension as "
             "unreliable, give more points, or raise the tolerances.",
             RuntimeWarning,
             stacklevel=4,
         )
-    start, stop = best
+    start, stop = windows[best]
     x, y = log_scales[start:stop], values[start:stop]
     slope = float(line_slopes(x, y))
     intercept = float(y.mean() - slope * x.mean())
     residuals = y - slope * x - intercept
     total = float(((y - y.mean()) ** 2).sum())
     r2 = 1.0 - float(residuals @ residuals) / total if total > 0 else 1.0
-    return ScalingFit(int(start), int(stop), slope, intercept, r2, bool(best_key[0]))
+    return ScalingFit(start, stop, slope, intercept, r2, bool(straight.any()), slopes[admissible])
 
 
 def residual_bootstrap_slopes(log_scales, values, n_bootstrap, rng):
@@ -329,31 +326,20 @@ def residual_bootstrap_slopes(log_scales, values, n_bootstrap, rng):
     return line_slopes(log_scales, draws)
 
 
-def reference_bootstrap_slopes(log_radii, counts, in_use, sizes, n_bootstrap, rng):
-    """Correlation-dimension slopes refitted after resampling the reference points.
+def range_and_noise_interval(window_slopes, slope, bootstrap_slopes, confidence):
+    """Interval covering both the choice of scaling range and the noise of a slope.
 
-    Over the fitted window of ``log_radii`` (n,), ``counts`` and ``in_use``
-    (n_ref, n) are the per-reference tables of :func:`count_pairs` and ``sizes`` (n,)
-    the points counted against; returns ``n_bootstrap`` slopes drawn with ``rng``.
+    The equal-tailed percentile interval of ``bootstrap_slopes`` (shape
+    (n_bootstrap,)) at level ``confidence`` sets a margin below and one above the
+    chosen window's ``slope``. The interval runs from the lowest of ``window_slopes``
+    (shape (n_windows,), the admissible windows' slopes) minus the lower margin to the
+    highest plus the upper margin, as a (low, high) tuple. Margins go on the extremes
+    because each window's slope is itself noisy, shorter windows more than the chosen
+    (longest) one. With a single admissible window this is the percentile interval.
     """
-    n_ref = len(counts)
-    pairs = np.empty((n_bootstrap, len(log_radii)))
-    references = np.empty_like(pairs)
-    for b in range(n_bootstrap):
-        weights = np.bincount(rng.integers(0, n_ref, n_ref), minlength=n_ref)
-        pairs[b] = weights @ counts
-        references[b] = weights @ in_use
-    # A replicate can miss every close pair at the smallest radius; one pair keeps the
-    # logarithm finite without moving the slope measurably.
-    log_c = np.log(np.maximum(pairs, 1.0) / (references * (sizes - 1)))  # (boot, n)
-    return line_slopes(log_radii, log_c)
-
-
-def percentile_interval(samples, confidence):
-    """Equal-tailed percentile interval of bootstrap samples, as a (low, high) tuple."""
     tail = 50.0 * (1.0 - confidence)
-    low, high = np.percentile(samples, [tail, 100.0 - tail])
-    return float(low), float(high)
+    low, high = np.percentile(bootstrap_slopes, [tail, 100.0 - tail])
+    return float(window_slopes.min() - (slope - low)), float(window_slopes.max() + (high - slope))
 
 
 class ScalingEstimator(BaseEstimator):
@@ -361,7 +347,9 @@ class ScalingEstimator(BaseEstimator):
 
     Subclasses measure ``values_`` over ``scales_`` and call :meth:`_fit_curve`, which
     chooses the range and sets ``dimension_``, ``scales_``, ``values_``, ``slope_``,
-    ``intercept_``, ``fit_range_``, ``r2_`` and ``reliable_`` (False for a fallback fit).
+    ``intercept_``, ``fit_range_``, ``r2_``, ``reliable_`` (False for a fallback fit)
+    and ``window_slopes_`` (the dimension over each admissible window), then
+    :meth:`_set_interval` with bootstrap slopes over the chosen window to set ``ci_``.
     """
 
     # +1 when the dimension is the slope of ``values_`` against log scale, -1 when it is
@@ -388,7 +376,14 @@ class ScalingEstimator(BaseEstimator):
         self.fit_range_ = (float(scales[fit.start]), float(scales[fit.stop - 1]))
         self.r2_ = fit.r2
         self.reliable_ = fit.straight
+        self.window_slopes_ = fit.window_slopes
         return slice(fit.start, fit.stop)
+
+    def _set_interval(self, bootstrap_slopes):
+        """Set ``ci_`` from ``window_slopes_`` and the chosen window's bootstrap slopes."""
+        self.ci_ = range_and_noise_interval(
+            self.window_slopes_, self.dimension_, bootstrap_slopes, self.confidence
+        )
 
     def symbol(self):
         """Short name of the dimension this estimator reports, e.g. ``"D1"``."""

@@ -5,6 +5,8 @@ a uniform self-similar measure), middle-thirds Cantor set log 2 / log 3 = 0.6309
 map (a=1.4, b=0.3) D2 ~ 1.21 and capacity D0 ~ 1.26. Tolerances are stated per case;
 they cover the finite-sample bias of each estimator at the sizes used here (box
 counting runs ~0.02 low on the gasket at 2e5 points: edges add a dimension-1 term).
+``ci_`` must contain the reference wherever the scatter over admissible scaling ranges
+explains the error, and stay narrow enough to rule out clearly wrong values.
 """
 
 import io
@@ -18,7 +20,12 @@ from scipy.spatial.transform import Rotation
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from analysis._scaling import box_keys, choose_scaling_range, renyi_entropy
+from analysis._scaling import (
+    box_keys,
+    choose_scaling_range,
+    range_and_noise_interval,
+    renyi_entropy,
+)
 from analysis.dimension import (
     BoxCountingDimension,
     CorrelationDimension,
@@ -79,6 +86,20 @@ def clouds():
     }
 
 
+@pytest.fixture(scope="module")
+def fit(clouds):
+    """``fit(cloud, estimator)``: a clone fitted to a named cloud, reused across tests."""
+    fitted = {}
+
+    def fit_once(cloud, estimator):
+        key = (cloud, repr(estimator))
+        if key not in fitted:
+            fitted[key] = clone(estimator).fit(clouds[cloud])
+        return fitted[key]
+
+    return fit_once
+
+
 D0 = BoxCountingDimension(q=0, random_state=0)
 D1 = InformationDimension(random_state=0)
 D2 = CorrelationDimension(random_state=0)
@@ -110,15 +131,72 @@ CASES = [
     CASES,
     ids=[f"{c}-{e.symbol()}" for c, e, _, _ in CASES],
 )
-def test_textbook_dimensions(clouds, cloud, estimator, reference, tolerance):
-    fitted = clone(estimator).fit(clouds[cloud])
+def test_textbook_dimensions(fit, cloud, estimator, reference, tolerance):
+    fitted = fit(cloud, estimator)
     assert fitted.dimension_ == pytest.approx(reference, abs=tolerance)
     low, high = fitted.ci_
     assert low <= fitted.dimension_ <= high
     assert high > low
+    assert fitted.dimension_ in fitted.window_slopes_
+    assert low <= fitted.window_slopes_.min() <= fitted.window_slopes_.max() <= high
     eps_low, eps_high = fitted.fit_range_
     assert fitted.scales_[0] <= eps_low < eps_high <= fitted.scales_[-1]
     assert 0.99 < fitted.r2_ <= 1.0
+
+
+# Box counting at these sizes: every admissible window reads low (edge boxes on the
+# square; edges and missed boxes on the gasket), so no choice of range reaches the
+# textbook value and ci_, which covers noise and range only, misses it.
+SHARED_BIAS = pytest.mark.xfail(strict=True, reason="bias shared by all scaling ranges")
+COVERED = [
+    ("sierpinski", D0, SIERPINSKI, SHARED_BIAS),
+    ("sierpinski", D1, SIERPINSKI, ()),
+    ("sierpinski", D2, SIERPINSKI, ()),
+    ("cantor", D0, CANTOR, ()),
+    ("cantor", D1, CANTOR, ()),
+    ("cantor", D2, CANTOR, ()),
+    ("square", D0, 2.0, SHARED_BIAS),
+    ("square", D1, 2.0, SHARED_BIAS),
+    ("square", D2, 2.0, ()),
+    ("henon", D0, 1.26, ()),
+    ("henon", D2, 1.21, ()),
+]
+
+
+@pytest.mark.parametrize(
+    ("cloud", "estimator", "reference"),
+    [pytest.param(c, e, r, marks=m, id=f"{c}-{e.symbol()}") for c, e, r, m in COVERED],
+)
+def test_interval_contains_the_textbook_value(fit, cloud, estimator, reference):
+    low, high = fit(cloud, estimator).ci_
+    assert high - low < 0.15
+    assert low <= reference <= high
+
+
+@pytest.mark.parametrize("estimator", [D0, D1, D2], ids=lambda e: e.symbol())
+def test_interval_rules_out_wrong_values(fit, estimator):
+    low, high = fit("sierpinski", estimator).ci_
+    assert 1.3 < low and high < 1.9
+    assert high - low < 0.1
+
+
+def test_interval_spans_every_straight_range():
+    # Two straight segments, slope 1.4 over 27 scales then 1.6 over 18: the longer one
+    # is the estimate, but a range on the other is as defensible, so the interval
+    # covers both, widened by the bootstrap margins around the estimate.
+    x = np.linspace(-9.0, 2.0, 45)
+    y = np.where(x < -3, 1.4 * (x + 3), 1.6 * (x + 3))
+    fit = choose_scaling_range(
+        x, y, np.ones_like(x, bool), min_window=6, slope_tolerance=0.03, residual_tolerance=0.1
+    )
+    assert fit.straight and fit.slope == pytest.approx(1.4, abs=0.01)
+    assert fit.window_slopes.min() == pytest.approx(1.4)
+    assert fit.window_slopes.max() == pytest.approx(1.6)
+    noise = fit.slope + np.linspace(-0.01, 0.02, 1001)
+    low, high = range_and_noise_interval(fit.window_slopes, fit.slope, noise, 1.0)
+    assert (low, high) == pytest.approx((1.39, 1.62))
+    single = range_and_noise_interval(np.array([fit.slope]), fit.slope, noise, 0.9)
+    assert single == pytest.approx(tuple(np.percentile(noise, [5, 95])))
 
 
 def test_information_dimension_is_q_equal_one(clouds):
@@ -199,6 +277,12 @@ def test_warns_when_no_window_is_straight(clouds):
     estimator = CorrelationDimension(slope_tolerance=1e-6, residual_tolerance=1e-6, random_state=0)
     with pytest.warns(RuntimeWarning, match="No window of scales is straight"):
         estimator.fit(clouds["cantor"][:20_000])
+    assert not estimator.reliable_
+    # The straightest windows stand in for the admissible ones, so the interval still
+    # shows how much the slope depends on the range.
+    low, high = estimator.ci_
+    assert len(estimator.window_slopes_) > 1 and estimator.dimension_ in estimator.window_slopes_
+    assert low <= estimator.window_slopes_.min() and estimator.window_slopes_.max() <= high
 
 
 def test_range_choice_recovers_the_straight_segment():
