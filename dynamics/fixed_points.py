@@ -8,13 +8,14 @@ they match; a point only sympy found is kept too.
 
 from __future__ import annotations
 
-import threading
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 from scipy.optimize import root
+
+from processes.structure import run_with_timeout
 
 __all__ = ["FixedPoint", "fixed_points"]
 
@@ -92,21 +93,19 @@ def _symbolic_solutions(system, period: int, is_flow: bool, timeout: float,
         equations = [c - s for c, s in zip(composed, symbols, strict=True)]
     if sum(sp.count_ops(e) for e in equations) > max_ops:
         return []
-    found: list = []
 
-    def solve() -> None:
+    def solve() -> list:
         try:
-            found.extend(sp.solve(equations, symbols, dict=True))
+            return sp.solve(equations, symbols, dict=True)
         except (NotImplementedError, ValueError):
-            found.extend(dict(zip(symbols, s, strict=True))
-                         for s in sp.nonlinsolve(equations, symbols))
+            pass
+        try:
+            return [dict(zip(symbols, s, strict=True))
+                    for s in sp.nonlinsolve(equations, symbols)]
+        except (NotImplementedError, ValueError):
+            return []  # no closed form: Newton's points stand alone
 
-    # sympy cannot be interrupted; a daemon thread lets us give up on it and move on.
-    worker = threading.Thread(target=solve, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        return []
+    found = run_with_timeout(solve, timeout) or []
     solutions = []
     for sol in found:
         if not all(s in sol for s in symbols):

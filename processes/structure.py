@@ -6,7 +6,7 @@ from the symbolic matrices; every one has a numeric counterpart at the bound par
 
 from __future__ import annotations
 
-import concurrent.futures
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,19 +132,29 @@ def epsilon_machine(process: Process, max_states: int = 10_000) -> EpsilonMachin
 
 # -- symbolic closed forms ----------------------------------------------------------------
 def run_with_timeout(fn, timeout: float):
-    """``fn()`` or None if it takes longer than ``timeout`` seconds.
+    """``fn()``, or None if it does not finish within ``timeout`` seconds.
 
-    Sympy has no cancellation; a timed-out worker thread is left to finish in the
-    background, so callers only use this for bounded-size problems.
+    Sympy cannot be interrupted, so ``fn`` runs in a daemon thread that is abandoned
+    (left to finish in the background, never blocking interpreter exit) on time-out.
+    An exception raised by ``fn`` in time is re-raised here.
     """
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(fn)
-    try:
-        return future.result(timeout=timeout)
-    except concurrent.futures.TimeoutError:
+    outcome: list = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, fn()))
+        except Exception as exc:  # handed to the caller's thread below
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
         return None
-    finally:
-        pool.shutdown(wait=False)
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 def symbolic_stationary(process: Process, timeout: float = 10.0) -> sp.Matrix | None:
