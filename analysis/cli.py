@@ -10,6 +10,8 @@ from ._cli_common import add_process_arguments, process_from_args
 
 __all__ = ["main"]
 
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
 
 def _describe(args: argparse.Namespace) -> None:
     from .describe import describe_process, format_summary
@@ -45,7 +47,7 @@ def _attractor(args: argparse.Namespace) -> None:
     from .reports import attractor_report, resolve_target
 
     _check_output_suffix(args.out, (".npz", ".npy"), "--out")
-    _check_output_suffix(args.plot, (".png", ".svg", ".pdf"), "--plot")
+    _check_output_suffix(args.plot, FIGURE_SUFFIXES, "--plot")
     if args.points < 1:
         raise ValueError(f"--points {args.points}: need at least 1 point")
     target = resolve_target(args.process, args.file, args.param)
@@ -81,7 +83,7 @@ def _msp(args: argparse.Namespace) -> None:
     from .msp_report import msp_report, save_graph
 
     _check_output_suffix(args.out, (".graphml", ".json"), "--out")
-    _check_output_suffix(args.plot, (".png", ".svg", ".pdf"), "--plot")
+    _check_output_suffix(args.plot, FIGURE_SUFFIXES, "--plot")
     graph, info = msp_report(process_from_args(args), max_depth=args.depth,
                              max_states=args.max_states)
     if args.out:
@@ -101,7 +103,7 @@ def _dimension(args: argparse.Namespace) -> None:
     from ._io import load_points, save_figure
     from .dimension import estimate_dimensions
 
-    _check_output_suffix(args.plot, (".png", ".svg", ".pdf"), "--plot")
+    _check_output_suffix(args.plot, FIGURE_SUFFIXES, "--plot")
     points = load_points(args.points)
     info = {"n_points": int(len(points)), "n_dims": int(points.shape[1]),
             **estimate_dimensions(points, random_state=args.seed)}

@@ -43,15 +43,15 @@ def describe_process(process: Process, depth: int = 10, max_states: int = 10_000
         Chaos-game size and seed for the entropy rate of processes without a finite
         unifilar presentation.
     """
-    h_mu = entropy_rate(process, max_length=max(depth, 12))
-    em = epsilon_machine(process, max_states=max_states)
+    msp = explore_mixed_states(process, max_states=max_states)
+    em = epsilon_machine(process, mixed_states=msp)
+    h_mu = entropy_rate(process, max_length=max(depth, 12), machine=em)
     excess = excess_entropy(process, h_mu.bits)
     upper_bound = None
     if not h_mu.exact:
         # The Blackwell average is unbiased; h(L) stays as the (tight) upper bound.
         upper_bound = h_mu.bits
         h_mu = blackwell_entropy_rate(process, n_points=blackwell_points, seed=seed)
-    msp = explore_mixed_states(process, max_states=max_states)
     latex = dict(process.latex())
     closed_forms = {
         "stationary": symbolic_stationary(process),

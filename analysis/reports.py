@@ -76,17 +76,12 @@ def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
                     seed: int = 0) -> dict:
     """Lyapunov spectrum (nats per step, per unit time for flows) and Lyapunov dimension."""
     if isinstance(target, Process):
-        system, x0, entropy_kind = BeliefIFS(target), target.pi, "entropy_rate"
-        result = lyapunov_spectrum(system, x0, n_steps=n_steps or 20_000, burn_in=500,
-                                   n_orbits=n_orbits, seed=seed)
-    elif isinstance(target, SymbolicFlow):
-        entropy_kind = "input_entropy"
-        result = lyapunov_spectrum(target, None, n_steps=n_steps or 20_000, burn_in=2_000,
-                                   n_orbits=n_orbits, seed=seed, dt=FLOW_DT)
+        system, x0, dt, entropy_kind = BeliefIFS(target), target.pi, None, "entropy_rate"
     else:
-        entropy_kind = "input_entropy"
-        result = lyapunov_spectrum(target, None, n_steps=n_steps or 20_000, burn_in=1_000,
-                                   n_orbits=n_orbits, seed=seed)
+        dt = FLOW_DT if isinstance(target, SymbolicFlow) else None
+        system, x0, entropy_kind = target, None, "input_entropy"
+    result = lyapunov_spectrum(system, x0, n_steps=n_steps or 20_000, burn_in=_burn_in(target),
+                               n_orbits=n_orbits, seed=seed, dt=dt)
     return {
         "lyapunov_spectrum_nats": _finite_list(result.exponents),
         "lyapunov_spectrum_stderr_nats": _finite_list(result.stderr),
@@ -97,6 +92,14 @@ def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
         "n_steps": result.n_steps,
         "time_unit": "time" if result.dt else "step",
     }
+
+
+def _burn_in(target) -> int:
+    """Steps discarded before averaging: beliefs forget ``pi`` fast; flows need more steps
+    (of ``FLOW_DT``) than maps to reach their attractor."""
+    if isinstance(target, Process):
+        return 500
+    return 2_000 if isinstance(target, SymbolicFlow) else 1_000
 
 
 def cloud_coordinates(target, points: np.ndarray) -> np.ndarray:
@@ -117,9 +120,10 @@ def sample_points(target, n_points: int, seed: int = 0):
     steps = -(-n_points // n_orbits)
     if isinstance(target, SymbolicFlow):
         traj = integrate(target, _spread(target, n_orbits, seed), steps, FLOW_DT,
-                         burn_in=2_000)
+                         burn_in=_burn_in(target))
     else:
-        traj = iterate(target, _spread(target, n_orbits, seed), steps, burn_in=1_000, seed=seed)
+        traj = iterate(target, _spread(target, n_orbits, seed), steps,
+                       burn_in=_burn_in(target), seed=seed)
     return traj.reshape(-1, traj.shape[-1])[:n_points], None
 
 

@@ -8,11 +8,13 @@ engine that serves textbook chaos serves beliefs too. Tangent vectors live in th
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.linalg
 import sympy as sp
 
-from processes import Process, ProcessError
+from processes import Process, ProcessError, entropy_bits
 from processes.structure import run_with_timeout
 
 __all__ = ["BeliefIFS", "BeliefFixedPoint", "belief_lyapunov_spectrum"]
@@ -93,8 +95,7 @@ class BeliefIFS:
         p /= p.sum(axis=1, keepdims=True)
         u = (rng.random(len(eta))[:, None] > np.cumsum(p, axis=1)).sum(axis=1)
         u = np.minimum(u, self.n_inputs - 1)
-        safe = np.where(p > 0, p, 1.0)
-        return u, -np.sum(np.where(p > 0, p * np.log(safe), 0.0), axis=1)
+        return u, entropy_bits(p) * math.log(2)
 
     # -- torch versions (for batches on a GPU, or next to a network) --------------------
     def torch_probabilities(self, eta):
@@ -116,15 +117,17 @@ class BeliefIFS:
     def belief_symbols(self) -> tuple[sp.Symbol, ...]:
         return sp.symbols(f"eta0:{self.dim}", real=True)
 
-    def symbolic_maps(self) -> list[sp.Matrix]:
-        """``f_x`` as 1 x n sympy rational functions of ``eta0..`` and the parameters.
-
-        For HMMs ``r`` is the all-ones vector; for generalized HMMs ``r`` is the
-        numeric right eigenvector at the bound parameters.
-        """
+    def _symbolic_eta_r(self) -> tuple[sp.Matrix, sp.Matrix]:
+        """The belief row (1 x n) and ``r`` (n x 1): all ones for an HMM; for a generalized
+        HMM, the numeric right eigenvector at the bound parameters."""
         eta = sp.Matrix([self.belief_symbols()])
         r = (sp.ones(self.dim, 1) if not self.process.generalized
              else sp.Matrix(self.r.tolist()))
+        return eta, r
+
+    def symbolic_maps(self) -> list[sp.Matrix]:
+        """``f_x`` as 1 x n sympy rational functions of ``eta0..`` and the parameters."""
+        eta, r = self._symbolic_eta_r()
         maps = []
         for m in self.process.symbolic_matrices():
             v = eta * m
@@ -133,9 +136,7 @@ class BeliefIFS:
 
     def symbolic_probabilities(self) -> list[sp.Expr]:
         """``p_x(eta)`` as sympy expressions."""
-        eta = sp.Matrix([self.belief_symbols()])
-        r = (sp.ones(self.dim, 1) if not self.process.generalized
-             else sp.Matrix(self.r.tolist()))
+        eta, r = self._symbolic_eta_r()
         return [sp.expand((eta * m * r)[0]) for m in self.process.symbolic_matrices()]
 
     def symbolic_jacobians(self) -> list[sp.Matrix]:

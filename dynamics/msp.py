@@ -17,6 +17,7 @@ import sympy as sp
 
 from processes import MixedStates, Process, explore_mixed_states
 from processes.mixed_states import attracting_mask
+from processes.structure import process_from_transitions
 
 __all__ = ["mixed_state_presentation", "msp_to_process", "msp_summary"]
 
@@ -133,14 +134,13 @@ def msp_to_process(graph: nx.DiGraph, recurrent_only: bool = True) -> Process:
     if not graph.graph["finite"]:
         raise ValueError("this MSP is not finite: it has no unifilar process presentation")
     nodes = [v for v, d in graph.nodes(data=True) if d["recurrent"] or not recurrent_only]
-    where = {v: a for a, v in enumerate(nodes)}
-    k = 1 + max(max(d["symbols"]) for _, _, d in graph.edges(data=True))
-    T = np.zeros((k, len(nodes), len(nodes)))
+    edges, probs = [], []
     for src, dst, d in graph.edges(data=True):
-        if src in where and dst in where:
-            for x, p in zip(d["symbols"], d["probs"], strict=True):
-                T[x, where[src], where[dst]] = p
-    return Process.from_arrays(T, name=f"{graph.graph['process']} (MSP)")
+        for x, p in zip(d["symbols"], d["probs"], strict=True):
+            edges.append((src, x, dst))
+            probs.append(p)
+    k = 1 + max(x for _, x, _ in edges)
+    return process_from_transitions(edges, probs, nodes, k, f"{graph.graph['process']} (MSP)")
 
 
 def msp_summary(graph: nx.DiGraph) -> dict:

@@ -3,6 +3,7 @@
 Entropies are in bits unless a name says nats. Conventions: ``shared/SCIENCE.md``.
 """
 
+from ._linalg import entropy_bits
 from .catalogue import CatalogueEntry, get_process, list_processes, register
 from .errors import ParameterError, ProcessError, SpecError
 from .information import (
@@ -31,7 +32,8 @@ from .structure import (
 __all__ = [
     "CatalogueEntry", "EntropyRate", "EpsilonMachine", "ExcessEntropy", "MixedStates",
     "Parameter", "ParameterError", "Process", "ProcessDataset", "ProcessError", "Samples",
-    "SpecError", "belief_levels", "block_entropies", "entropy_rate", "enumerate_words",
+    "SpecError", "belief_levels", "block_entropies", "entropy_bits", "entropy_rate",
+    "enumerate_words",
     "epsilon_machine", "excess_entropy", "explore_mixed_states", "generate", "get_process",
     "is_unifilar", "list_processes", "load_process", "minimize", "myopic_entropies",
     "parse_domain", "process_from_dict", "register", "symbolic_entropy_rate",

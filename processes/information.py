@@ -15,7 +15,7 @@ from ._linalg import entropy_bits
 from .errors import ProcessError
 from .mixed_states import belief_levels
 from .process import Process
-from .structure import epsilon_machine, is_unifilar
+from .structure import EpsilonMachine, epsilon_machine, is_unifilar
 
 __all__ = [
     "myopic_entropies", "block_entropies", "EntropyRate", "entropy_rate",
@@ -29,10 +29,16 @@ def myopic_entropies(process: Process, max_length: int, tol: float = 1e-10,
 
     Raises `ProcessError` if a level has more than ``max_beliefs`` distinct beliefs.
     """
-    h = np.empty(max_length)
-    for L, (beliefs, probs) in enumerate(belief_levels(process, max_length, tol, max_beliefs)):
-        h[L] = probs @ entropy_bits(beliefs @ process.Tr)
-    return h
+    return np.fromiter(_iter_myopic(process, max_length, tol, max_beliefs), float,
+                       count=max_length)
+
+
+def _iter_myopic(process: Process, max_length: int, tol: float = 1e-10,
+                 max_beliefs: int = 5_000_000):
+    """Yield ``h(1), h(2), ...`` in bits: ``h(L)`` averages ``H[p(eta)]`` over the beliefs
+    after ``L - 1`` symbols. Raises `ProcessError` past ``max_beliefs``."""
+    for beliefs, probs in belief_levels(process, max_length, tol, max_beliefs):
+        yield float(probs @ entropy_bits(beliefs @ process.Tr))
 
 
 def block_entropies(process: Process, max_length: int, **kwargs) -> np.ndarray:
@@ -65,13 +71,16 @@ class EntropyRate:
         return self.method == "exact"
 
 
-def entropy_rate(process: Process, max_length: int = 10,
-                 max_beliefs: int = 2_000_000) -> EntropyRate:
+def entropy_rate(process: Process, max_length: int = 10, max_beliefs: int = 2_000_000,
+                 machine: EpsilonMachine | None = None) -> EntropyRate:
     """Entropy rate ``h_mu`` in bits: exact where a finite unifilar presentation exists,
-    otherwise the converged myopic entropy ``h(max_length)``, an upper bound."""
+    otherwise the converged myopic entropy ``h(max_length)``, an upper bound.
+
+    ``machine`` reuses an `epsilon_machine` result the caller already has.
+    """
     if is_unifilar(process):
         return EntropyRate(_unifilar_rate(process), 0.0, "exact")
-    em = epsilon_machine(process)
+    em = machine or epsilon_machine(process)
     if em.machine is not None:
         return EntropyRate(_unifilar_rate(em.machine), 0.0, "exact")
     h = _myopic_within_budget(process, max_length, max_beliefs)
@@ -88,8 +97,8 @@ def _myopic_within_budget(process: Process, max_length: int, max_beliefs: int) -
     """``h(1..L)`` for the largest ``L <= max_length`` within the belief budget."""
     out = []
     try:
-        for beliefs, probs in belief_levels(process, max_length, max_beliefs=max_beliefs):
-            out.append(probs @ entropy_bits(beliefs @ process.Tr))
+        for h in _iter_myopic(process, max_length, max_beliefs=max_beliefs):
+            out.append(h)
     except ProcessError:
         if not out:
             raise
@@ -116,8 +125,8 @@ def excess_entropy(process: Process, h_mu_bits: float, max_length: int = 200,
     summed, or a level exceeds ``max_beliefs`` distinct beliefs."""
     total, term, L = 0.0, float("inf"), 0
     try:
-        for beliefs, probs in belief_levels(process, max_length, max_beliefs=max_beliefs):
-            term = float(probs @ entropy_bits(beliefs @ process.Tr)) - h_mu_bits
+        for h in _iter_myopic(process, max_length, max_beliefs=max_beliefs):
+            term = h - h_mu_bits
             total += term
             L += 1
             if abs(term) < atol:

@@ -209,17 +209,14 @@ class Process:
         if not self.generalized:
             return np.ones(self.n_states)
         r = eigenvector_for_one(self.M, self.name, side="right")
-        return r / (self._left @ r)
-
-    @cached_property
-    def _left(self) -> np.ndarray:
-        pi = eigenvector_for_one(self.M.T, self.name, side="left")
-        return pi / pi.sum()
+        return r / (self.pi @ r)
 
     @cached_property
     def pi(self) -> np.ndarray:
-        """Stationary (left) eigenvector, shape (n,), scaled so ``pi . r = 1``."""
-        return self._left
+        """Stationary (left) eigenvector, shape (n,), summing to 1; ``r`` is scaled so that
+        ``pi . r = 1``."""
+        pi = eigenvector_for_one(self.M.T, self.name, side="left")
+        return pi / pi.sum()
 
     @cached_property
     def Tr(self) -> np.ndarray:

@@ -63,10 +63,10 @@ def generate(process: Process, batch_size: int, length: int, *, seed=None,
     rng = _rng(seed)
     T, Tr = np.ascontiguousarray(process.T), np.ascontiguousarray(process.Tr)
     k, n = process.n_symbols, process.n_states
-    track = return_beliefs or return_next_token_probs
+    # A GHMM is sampled through its beliefs, so it always tracks them.
+    track = return_beliefs or return_next_token_probs or process.generalized
     tokens = np.empty((batch_size, length), dtype=np.int64)
     beliefs = np.empty((batch_size, length, n) if track else (1, 1, n))
-    next_probs = np.empty((batch_size, length, k) if track else (1, 1, k))
     states = None
     if process.generalized:
         if return_states:
@@ -76,7 +76,6 @@ def generate(process: Process, batch_size: int, length: int, *, seed=None,
             )
         eta = np.repeat(process.pi[None, :], batch_size, axis=0)
         u = rng.random((batch_size, length))
-        beliefs = np.empty((batch_size, length, n))
         belief_kernel(T, Tr, eta, u, 0, tokens, beliefs, np.empty(batch_size), False)
         next_probs = beliefs @ Tr if return_next_token_probs else None
     else:
@@ -85,6 +84,7 @@ def generate(process: Process, batch_size: int, length: int, *, seed=None,
         s0 = rng.choice(n, size=batch_size, p=np.clip(process.pi, 0, None) / process.pi.sum())
         u = rng.random((batch_size, length)) * cum[:, -1].min()
         states = np.empty((batch_size, length + 1) if return_states else (1, 1), np.int64)
+        next_probs = np.empty((batch_size, length, k) if track else (1, 1, k))
         hmm_kernel(cum, T, Tr, s0.astype(np.int64), process.pi.copy(), u, tokens, states,
                    beliefs, next_probs, return_states, track)
     return Samples(

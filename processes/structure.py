@@ -13,13 +13,13 @@ import numpy as np
 import sympy as sp
 
 from ._linalg import entropy_bits
-from .mixed_states import explore_mixed_states
+from .mixed_states import MixedStates, explore_mixed_states
 from .process import Process
 
 __all__ = [
     "is_unifilar", "minimize", "epsilon_machine", "EpsilonMachine",
     "symbolic_stationary", "symbolic_entropy_rate", "symbolic_statistical_complexity",
-    "run_with_timeout",
+    "run_with_timeout", "process_from_transitions",
 ]
 
 _ZERO = 1e-12
@@ -111,22 +111,34 @@ class EpsilonMachine:
         return float(entropy_bits(self.machine.pi))
 
 
-def epsilon_machine(process: Process, max_states: int = 10_000) -> EpsilonMachine:
+def process_from_transitions(edges, edge_prob, nodes, n_symbols: int, name: str) -> Process:
+    """The process on ``nodes`` whose ``T[x][i, j]`` are the transitions ``(i, x, j)`` with
+    probabilities ``edge_prob`` (edges leaving ``nodes`` are dropped): how a mixed-state
+    presentation, as arrays or as a graph, becomes a unifilar process."""
+    where = {int(node): a for a, node in enumerate(nodes)}
+    T = np.zeros((n_symbols, len(where), len(where)))
+    for (src, x, dst), p in zip(edges, edge_prob, strict=True):
+        if src in where and dst in where:
+            T[x, where[src], where[dst]] = p
+    return Process.from_arrays(T, name=name)
+
+
+def epsilon_machine(process: Process, max_states: int = 10_000,
+                    mixed_states: MixedStates | None = None) -> EpsilonMachine:
     """Minimal unifilar presentation: minimise ``process`` itself if unifilar, else its
-    recurrent mixed-state presentation when that is finite within ``max_states``."""
+    recurrent mixed-state presentation when that is finite within ``max_states``.
+
+    ``mixed_states`` reuses an exploration the caller already has (`explore_mixed_states`).
+    """
     if is_unifilar(process):
         labels = minimize(process)
         return EpsilonMachine(_quotient(process, labels), labels, "unifilar")
-    ms = explore_mixed_states(process, max_states=max_states)
+    ms = mixed_states or explore_mixed_states(process, max_states=max_states)
     if not ms.closed:
         return EpsilonMachine(None, None, "msp")
-    keep = np.flatnonzero(ms.recurrent)
-    where = {int(node): a for a, node in enumerate(keep)}
-    T = np.zeros((process.n_symbols, len(keep), len(keep)))
-    for (src, x, dst), p in zip(ms.edges, ms.edge_prob, strict=True):
-        if src in where:
-            T[x, where[src], where[dst]] = p
-    recurrent = Process.from_arrays(T, name=f"{process.name} (recurrent MSP)")
+    recurrent = process_from_transitions(ms.edges.tolist(), ms.edge_prob,
+                                         np.flatnonzero(ms.recurrent), process.n_symbols,
+                                         f"{process.name} (recurrent MSP)")
     return EpsilonMachine(_quotient(recurrent, minimize(recurrent)), None, "msp")
 
 
