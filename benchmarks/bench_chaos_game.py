@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks._timing import best_time
+from benchmarks._timing import best_times
 from dynamics.attractor import sample_attractor
 from processes import get_process
 
@@ -33,10 +33,12 @@ def main() -> dict:
     rows = []
     for n_chains, steps in [(64, 4096), (1024, 512)]:
         n = n_chains * steps
-        fast = best_time(lambda c=n_chains, m=n: sample_attractor(process, m, burn_in=0,
-                                                                  seed=0, n_chains=c))
-        base = best_time(lambda c=n_chains, s=steps: numpy_chaos_game(
-            process, c, s, np.random.default_rng(0)))
+        fast, base = best_times([
+            lambda c=n_chains, m=n: sample_attractor(process, m, burn_in=0, seed=0,
+                                                     n_chains=c),
+            lambda c=n_chains, s=steps: numpy_chaos_game(process, c, s,
+                                                         np.random.default_rng(0)),
+        ])
         rows.append((n_chains, n / fast, n / base, base / fast))
     print("chaos game on mess3(0.05, 0.85) (belief updates/s)")
     print(f"{'chains':>7} {'beliefscope':>14} {'numpy loop':>14} {'ratio':>7}")

@@ -1,9 +1,11 @@
 """Dimension estimators on 10^6 Sierpinski points: wall time and peak memory, with baselines.
 
-Each case runs in a fresh process, so its peak memory is its own: ``ru_maxrss`` after
-the run minus before it, with the cloud already loaded. That counts the KD-tree's C++
-allocations, which tracemalloc would miss (and tracemalloc would slow numpy-heavy code
-several-fold, spoiling the timings). Baselines, in the same run:
+Each case runs in a fresh process. Its peak memory is the kernel's resident high-water
+mark (``VmHWM``) above the resident size once the cloud is loaded, after resetting the
+mark (``/proc/self/clear_refs``): a spawned worker otherwise inherits its parent's
+high-water mark, and ``ru_maxrss`` cannot be reset at all. That counts the KD-tree's
+C++ allocations, which tracemalloc would miss (and tracemalloc would slow numpy-heavy
+code several-fold, spoiling the timings). Baselines, in the same run:
 
 - ``naive KD-tree``: one ``query_ball_point(return_length=True)`` of every reference
   against the full tree per radius, the same references and radii as
@@ -18,7 +20,6 @@ Run: ``python benchmarks/bench_dimension.py`` or ``python -m benchmarks``.
 
 import multiprocessing
 import os
-import resource
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -102,15 +103,30 @@ CASES = {
 }
 
 
+def _status_kib(field):
+    """A ``kB`` field of ``/proc/self/status`` (Linux), e.g. ``VmRSS`` or ``VmHWM``."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"/proc/self/status has no {field}; the benchmark needs Linux")
+
+
 def _run_case(name, path):
     """Run one case on the cloud stored at ``path``; adds wall time and peak memory (MiB)."""
+    # Libraries load before memory is measured: their size is not the estimator's.
+    import scipy.spatial.distance  # noqa: F401
+
+    import analysis.dimension  # noqa: F401
+
     X = np.load(path)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # reset VmHWM to the current resident size
+    before = _status_kib("VmRSS")
     start = time.perf_counter()
     result = CASES[name](X)
     result["seconds"] = time.perf_counter() - start
-    # ru_maxrss is in KiB on Linux.
-    result["rss_mib"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    result["rss_mib"] = (_status_kib("VmHWM") - before) / 1024
     return result
 
 

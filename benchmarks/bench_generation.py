@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks._timing import best_time
+from benchmarks._timing import best_times
 from processes import generate, get_process
 
 
@@ -37,10 +37,11 @@ def main() -> dict:
     rows = []
     for batch, length in [(64, 512), (256, 64), (1024, 256)]:
         n_tokens = batch * length
-        fast = best_time(lambda b=batch, n=length: generate(
-            process, b, n, seed=0, return_beliefs=True, return_next_token_probs=True))
-        base = best_time(lambda b=batch, n=length: numpy_baseline(
-            process, b, n, np.random.default_rng(0)))
+        fast, base = best_times([
+            lambda b=batch, n=length: generate(process, b, n, seed=0, return_beliefs=True,
+                                               return_next_token_probs=True),
+            lambda b=batch, n=length: numpy_baseline(process, b, n, np.random.default_rng(0)),
+        ])
         rows.append((batch, length, n_tokens / fast, n_tokens / base, base / fast))
     print("generation with beliefs, mess3 (tokens/s)")
     print(f"{'batch':>6} {'length':>6} {'beliefscope':>14} {'numpy loop':>14} {'ratio':>7}")

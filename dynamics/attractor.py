@@ -87,26 +87,33 @@ def chaos_game(process: Process, n_points: int, burn_in: int = 200, seed=None,
     eta = np.repeat(process.pi[None, :], n_chains, axis=0)
     out = np.empty((n_chains, steps, process.n_states))
     entropy = np.zeros(n_chains)
+    no_tokens = np.empty((n_chains, 0), np.int64)
+    h = np.empty(n_chains)
+    broken = 0
     if burn_in:
-        scratch = np.empty(n_chains)
-        belief_kernel(T, Tr, eta, rng.random((n_chains, burn_in)), burn_in,
-                      np.empty((n_chains, 0), np.int64),
-                      np.empty((n_chains, 0, process.n_states)), scratch, False)
-    chunk = max(1, _CHUNK_POINTS // n_chains)
+        broken += belief_kernel(T, Tr, eta, rng.random((n_chains, burn_in)), burn_in,
+                                no_tokens, np.empty((n_chains, 0, process.n_states)), h,
+                                False, False)
+    chunk = min(steps, max(1, _CHUNK_POINTS // n_chains))
+    u = np.empty((n_chains, chunk))  # reused: fresh pages for every chunk cost more
     show = progress if progress is not None else (sys.stderr.isatty() and n_points > 10**6)
     done = 0
     with tqdm(total=steps * n_chains, disable=not show, unit="pt") as bar:
         while done < steps:
             m = min(chunk, steps - done)
-            h = np.empty(n_chains)
-            belief_kernel(T, Tr, eta, rng.random((n_chains, m)), 0,
-                          np.empty((n_chains, m), np.int64), out[:, done:done + m], h,
-                          track_entropy)
+            if m < chunk:
+                u = np.empty((n_chains, m))
+            rng.random(out=u)
+            broken += belief_kernel(T, Tr, eta, u, 0, no_tokens, out[:, done:done + m], h,
+                                    False, track_entropy)
             entropy += h
             done += m
             bar.update(m * n_chains)
-    if not np.all(np.isfinite(out)):
-        raise ProcessError(f"{process.name}: the chaos game produced non-finite beliefs")
+    if broken:
+        raise ProcessError(
+            f"{process.name}: {broken} chaos-game updates divided by a zero or non-finite "
+            "probability; the beliefs left the simplex (check the matrices)"
+        )
     if np.all(per_chain == steps):
         beliefs = out.reshape(-1, process.n_states)  # a view: no copy of 10**7 points
     else:

@@ -76,17 +76,24 @@ def generate(process: Process, batch_size: int, length: int, *, seed=None,
             )
         eta = np.repeat(process.pi[None, :], batch_size, axis=0)
         u = rng.random((batch_size, length))
-        belief_kernel(T, Tr, eta, u, 0, tokens, beliefs, np.empty(batch_size), False)
+        broken = belief_kernel(T, Tr, eta, u, 0, tokens, beliefs, np.empty(batch_size), True,
+                               False)
         next_probs = beliefs @ Tr if return_next_token_probs else None
     else:
         joint = T.transpose(1, 0, 2).reshape(n, k * n)  # Pr(x, j | i), flattened (x, j)
         cum = np.cumsum(joint, axis=1)
+        cum /= cum[:, -1:]  # rows end in exactly 1.0, above every uniform
         s0 = rng.choice(n, size=batch_size, p=np.clip(process.pi, 0, None) / process.pi.sum())
-        u = rng.random((batch_size, length)) * cum[:, -1].min()
+        u = rng.random((batch_size, length))
         states = np.empty((batch_size, length + 1) if return_states else (1, 1), np.int64)
         next_probs = np.empty((batch_size, length, k) if track else (1, 1, k))
-        hmm_kernel(cum, T, Tr, s0.astype(np.int64), process.pi.copy(), u, tokens, states,
-                   beliefs, next_probs, return_states, track)
+        broken = hmm_kernel(cum, T, Tr, s0.astype(np.int64), process.pi.copy(), u, tokens,
+                            states, beliefs, next_probs, return_states, track)
+    if broken:
+        raise ProcessError(
+            f"{process.name}: {broken} belief updates divided by a zero or non-finite "
+            "probability; check the matrices (a GHMM may give words negative probability)"
+        )
     return Samples(
         tokens=tokens,
         states=states if return_states else None,
