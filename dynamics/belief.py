@@ -19,6 +19,9 @@ from processes.structure import run_with_timeout
 
 __all__ = ["BeliefIFS", "BeliefFixedPoint", "belief_lyapunov_spectrum"]
 
+# Relative size of a singular value of T[x] below which T[x] counts as rank-deficient.
+_RANK_TOL = 1e-12
+
 
 class BeliefIFS:
     """Bayesian belief updates of ``process`` as a place-dependent iterated function system.
@@ -35,6 +38,10 @@ class BeliefIFS:
         ``n_states - 1``.
     n_inputs : int
         ``n_symbols``: one map per symbol.
+    singular_tolerance : float
+        1e-12 when some ``T[x]`` is numerically rank-deficient, else 0. Such a map
+        collapses tangent directions; rounding leaves stretch factors ~1e-16 there, which
+        the Lyapunov engine counts as zero (exponent -inf) below this tolerance.
     """
 
     def __init__(self, process: Process):
@@ -47,6 +54,9 @@ class BeliefIFS:
         self.n_inputs = process.n_symbols
         # Orthonormal rows spanning {v : v r = 0}: shape (n - 1, n).
         self.basis = scipy.linalg.null_space(self.r[None, :]).T
+        singular_values = np.linalg.svd(self.T, compute_uv=False)  # (k, n), descending
+        rank_deficient = singular_values[:, -1] < _RANK_TOL * singular_values[:, 0]
+        self.singular_tolerance = _RANK_TOL if rank_deficient.any() else 0.0
         dead = np.flatnonzero(np.all(np.abs(self.Tr) < 1e-15, axis=0))
         if len(dead):
             raise ProcessError(
@@ -73,6 +83,25 @@ class BeliefIFS:
                 f"{np.round(eta[b], 6).tolist()}; Bayes' rule is undefined there"
             )
         return v / p[:, None]
+
+    # -- tangent coordinates: beliefs form the affine plane {eta : eta r = 1} ----------
+    def coordinates(self, eta: np.ndarray) -> np.ndarray:
+        """Beliefs (batch, n) -> coordinates (batch, n - 1) in `basis`, origin ``pi``."""
+        return (eta - self.process.pi / (self.process.pi @ self.r)) @ self.basis.T
+
+    def point(self, c: np.ndarray) -> np.ndarray:
+        """Coordinates (batch, n - 1) -> beliefs (batch, n); inverse of `coordinates`."""
+        return self.process.pi / (self.process.pi @ self.r) + c @ self.basis
+
+    @property
+    def coordinate_box(self) -> np.ndarray:
+        """(n - 1, 2) box of coordinates around the simplex (the HMM beliefs); for a GHMM,
+        whose beliefs may leave it, a box twice as wide about its centre."""
+        corners = self.coordinates(np.eye(self.dim))
+        low, high = corners.min(axis=0), corners.max(axis=0)
+        if self.process.generalized:
+            low, high = 1.5 * low - 0.5 * high, 1.5 * high - 0.5 * low
+        return np.stack([low, high], axis=1)
 
     def ambient_jacobian(self, eta: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Row-convention Jacobian ``J`` with ``Df_u(v) = v @ J``: (batch, n, n)."""

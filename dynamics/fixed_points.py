@@ -29,7 +29,8 @@ class FixedPoint:
     point : numpy.ndarray
         (dim,) the point; for a periodic orbit, its lexicographically smallest point.
     eigenvalues : numpy.ndarray
-        (dim,) complex eigenvalues of the Jacobian of ``f`` (flow) or of ``F^period`` (map).
+        (dim,) complex eigenvalues of the Jacobian of ``f`` (flow) or of ``F^period`` (map);
+        (tangent_dim,) for a map on an affine subspace (the belief IFS).
     stability : str
         'stable', 'unstable' or 'saddle'; 'marginal' when an eigenvalue lies on the boundary
         (modulus 1 for maps, real part 0 for flows) and none already makes it a saddle.
@@ -58,31 +59,51 @@ def _classify(eigenvalues: np.ndarray, is_flow: bool, tol: float = 1e-9) -> str:
     return "stable" if (growth < 0).all() else "unstable"
 
 
-def _map_power(system, x: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
-    """``F^p(x)`` (dim,) and its Jacobian (dim, dim) for an autonomous map."""
-    state, jac, u = x[None], np.eye(system.dim), np.zeros(1, dtype=np.int64)
+class _Chart:
+    """Coordinates in which Newton's method runs: the tangent coordinates of a system
+    whose states live on an affine subspace (``coordinates`` and ``point`` methods, as
+    the belief IFS on the simplex), else the state coordinates themselves."""
+
+    def __init__(self, system):
+        self.system = system
+        self.charted = hasattr(system, "coordinates")
+
+    def to_point(self, c: np.ndarray) -> np.ndarray:
+        return self.system.point(c[None])[0] if self.charted else c
+
+    def to_coordinates(self, x: np.ndarray) -> np.ndarray:
+        return self.system.coordinates(x[None])[0] if self.charted else x
+
+
+def _map_power(system, chart: _Chart, c: np.ndarray, p: int, u: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """``F_u^p`` at chart coordinates ``c`` (d,), and its Jacobian (d, d) there."""
+    state, jac, inputs = chart.to_point(c)[None], np.eye(len(c)), np.full(1, u)
     for _ in range(p):
-        jac = system.tangent(state, u)[0] @ jac
-        state = system.step(state, u)
-    return state[0], jac
+        jac = system.tangent(state, inputs)[0] @ jac
+        state = system.step(state, inputs)
+    return chart.to_coordinates(state[0]), jac
 
 
-def _residual(system, period: int, is_flow: bool):
-    """``G(x)`` whose zeros are wanted, and its Jacobian, for one point (dim,)."""
+def _residual(system, period: int, is_flow: bool, chart: _Chart | None = None, u: int = 0):
+    """``G(c)`` whose zeros are wanted, and its Jacobian, for one point (d,)."""
     if is_flow:
         return (lambda x: system.rhs(x[None])[0]), (lambda x: system.jacobian(x[None])[0])
-    eye = np.eye(system.dim)
-    return (lambda x: _map_power(system, x, period)[0] - x,
-            lambda x: _map_power(system, x, period)[1] - eye)
+    eye = np.eye(system.tangent_dim)
+    return (lambda c: _map_power(system, chart, c, period, u)[0] - c,
+            lambda c: _map_power(system, chart, c, period, u)[1] - eye)
 
 
 def _symbolic_solutions(system, period: int, is_flow: bool, timeout: float,
-                        max_ops: int) -> list[tuple]:
+                        max_ops: int, u: int = 0) -> list[tuple]:
     """Real exact solutions, or [] when sympy is unavailable, too slow or the system too big."""
-    if not hasattr(system, "expressions"):
+    if hasattr(system, "map_expressions"):
+        exprs = system.substituted(system.map_expressions[u])
+    elif hasattr(system, "expressions"):
+        exprs = system.substituted(system.expressions)
+    else:
         return []
     symbols = system.state_symbols
-    exprs = system.substituted(system.expressions)
     if is_flow:
         equations = exprs
     else:
@@ -117,21 +138,31 @@ def _symbolic_solutions(system, period: int, is_flow: bool, timeout: float,
     return solutions
 
 
-def fixed_points(system, period: int = 1, *, bounds=None, n_starts: int = 64,
-                 seed: int | np.random.Generator = 0, symbolic: bool = True,
-                 timeout: float = 10.0, max_ops: int = 5_000, tol: float = 1e-9
-                 ) -> list[FixedPoint]:
+def fixed_points(system, period: int = 1, *, input: int | None = None, bounds=None,
+                 n_starts: int = 64, seed: int | np.random.Generator = 0,
+                 symbolic: bool = True, timeout: float = 10.0, max_ops: int = 5_000,
+                 tol: float = 1e-9) -> list[FixedPoint]:
     """Fixed points of a flow (``f(x) = 0``) or period-``p`` orbits of a map (``F^p(x) = x``).
 
     Parameters
     ----------
-    system : SymbolicFlow, SymbolicMap, Flow or autonomous DrivenMap
-        A flow is recognised by its ``rhs`` method. Symbolic systems also get exact solutions.
+    system : SymbolicFlow, SymbolicMap, SymbolicIFS, Flow or DrivenMap
+        A flow is recognised by its ``rhs`` method. Symbolic systems also get exact
+        solutions. A driven map whose states live on an affine subspace (the belief IFS:
+        beliefs on the simplex) provides ``coordinates`` and ``point`` to move between
+        states (batch, dim) and tangent coordinates (batch, tangent_dim); Newton's method
+        runs in the latter. Otherwise ``tangent_dim`` must equal ``dim``.
     period : int
         Orbit period for maps; points of a lower period are excluded and each orbit is
         reported once (not once per cyclic shift). Must be 1 for flows.
+    input : int, optional
+        For a driven map, the input ``u`` whose map ``F_u`` is solved (a symbol of the
+        belief IFS, a token of an RNN); required when there are several, 0 by default
+        for an autonomous map.
     bounds : array_like, optional
-        (dim, 2) box the Newton starts are drawn from uniformly; default [-10, 10] per axis.
+        (d, 2) box the Newton starts are drawn from uniformly, in state coordinates (in
+        tangent coordinates for a charted system); default [-10, 10] per axis, or the
+        system's ``coordinate_box`` when it has one.
     n_starts : int
         Number of Newton starts.
     seed : int or numpy.random.Generator
@@ -152,17 +183,24 @@ def fixed_points(system, period: int = 1, *, bounds=None, n_starts: int = 64,
         Sorted lexicographically by ``point``.
     """
     is_flow = hasattr(system, "rhs")
-    if is_flow and period != 1:
-        raise ValueError("flows have fixed points only: period must be 1")
-    if not is_flow and (system.n_inputs != 1 or system.tangent_dim != system.dim):
-        raise ValueError("fixed points need an autonomous map with tangent_dim == dim")
+    chart = None if is_flow else _Chart(system)
+    if is_flow:
+        if period != 1 or input is not None:
+            raise ValueError("flows have fixed points only: period must be 1, no input")
+        u = 0
+    else:
+        u = _choose_input(system, input)
+        if not chart.charted and system.tangent_dim != system.dim:
+            raise ValueError("fixed points of a map need tangent_dim == dim, or the "
+                             "coordinates/point methods of a chart")
     rng = np.random.default_rng(seed)
-    dim = system.dim
-    box = np.tile([-10.0, 10.0], (dim, 1)) if bounds is None else np.asarray(bounds, float)
-    exact_forms = (_symbolic_solutions(system, period, is_flow, timeout, max_ops)
-                   if symbolic else [])
+    dim = system.dim if is_flow else system.tangent_dim
+    box = getattr(system, "coordinate_box", np.tile([-10.0, 10.0], (dim, 1)))
+    box = np.asarray(box if bounds is None else bounds, float)
+    exact_forms = (_symbolic_solutions(system, period, is_flow, timeout, max_ops, u)
+                   if symbolic and not (chart and chart.charted) else [])
     exact_points = [np.array([complex(sp.N(v)).real for v in e]) for e in exact_forms]
-    residual, jacobian = _residual(system, period, is_flow)
+    residual, jacobian = _residual(system, period, is_flow, chart, u)
 
     def close(a: np.ndarray, b: np.ndarray) -> bool:
         return bool(np.all(np.abs(a - b) <= 1e3 * tol * (1.0 + np.abs(a))))
@@ -190,18 +228,31 @@ def fixed_points(system, period: int = 1, *, bounds=None, n_starts: int = 64,
         orbit = [x]
         if not is_flow:
             for _ in range(period - 1):
-                orbit.append(system.step(orbit[-1][None], np.zeros(1, dtype=np.int64))[0])
+                orbit.append(_map_power(system, chart, orbit[-1], 1, u)[0])
             lower = [d for d in range(1, period) if period % d == 0]
-            if any(is_root(x, _residual(system, d, False)[0]) for d in lower):
+            if any(is_root(x, _residual(system, d, False, chart, u)[0]) for d in lower):
                 continue
         seen.extend(orbit)
         orbit = np.array(orbit)
         first = min(range(period), key=lambda i: tuple(orbit[i]))
         orbit = np.roll(orbit, -first, axis=0)
-        point = orbit[0]
-        eigenvalues = np.linalg.eigvals(jacobian(point) + (0 if is_flow else np.eye(dim)))
+        eigenvalues = np.linalg.eigvals(jacobian(orbit[0]) + (0 if is_flow else np.eye(dim)))
         exact = next((e for e, p in zip(exact_forms, exact_points, strict=True)
-                      if close(point, p)), None)
-        results.append(FixedPoint(point, eigenvalues, _classify(eigenvalues, is_flow),
+                      if close(orbit[0], p)), None)
+        if chart is not None and chart.charted:
+            orbit = np.array([chart.to_point(c) for c in orbit])
+        results.append(FixedPoint(orbit[0], eigenvalues, _classify(eigenvalues, is_flow),
                                   period, orbit, exact))
     return sorted(results, key=lambda r: tuple(r.point))
+
+
+def _choose_input(system, input: int | None) -> int:
+    """The input whose map is solved: ``input`` checked, or 0 for an autonomous map."""
+    if input is None:
+        if system.n_inputs != 1:
+            raise ValueError(f"this map has {system.n_inputs} inputs: choose the map to "
+                             f"solve with input=0..{system.n_inputs - 1}")
+        return 0
+    if not 0 <= input < system.n_inputs:
+        raise ValueError(f"input={input} is not one of 0..{system.n_inputs - 1}")
+    return int(input)

@@ -218,6 +218,12 @@ def lyapunov_dimension(exponents, entropy: float = 0.0) -> float:
     over all exponents plus ``h`` stays >= 0, ``d`` is the number of exponents; if
     ``h + lambda_1 < 0``, ``d = h / |lambda_1|`` (``k = 0``).
 
+    For an IFS it estimates the information dimension D1 of the invariant measure when
+    the maps' images overlap little (Mess3); where they fold onto each other it is only
+    an upper bound. ``tom_quantum`` is such a case: four maps of the Bloch circle onto
+    itself give d = 2 (capped at the tangent dimension) while the measure lives on the
+    circle (D1 = 1). Cross-check with box counting (`analysis.InformationDimension`).
+
     Parameters
     ----------
     exponents : array_like
@@ -291,13 +297,21 @@ def _mean_stderr(values: np.ndarray):
     return mean, spread
 
 
-def _orthonormalise(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Batched QR of (n, d, k) frames; returns the sign-fixed Q and log|diag R| (n, k)."""
+def _orthonormalise(q: np.ndarray, singular_tolerance: float = 0.0
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Batched QR of (n, d, k) frames; returns the sign-fixed Q and log|diag R| (n, k).
+
+    A stretch factor ``|R_ii| <= singular_tolerance`` counts as exactly zero (log -inf):
+    rounding leaves ~1e-16 where a rank-deficient map collapses a direction, and its log
+    would pass for a finite, very negative exponent.
+    """
     q, r = np.linalg.qr(q)
     diag = np.diagonal(r, axis1=1, axis2=2)
     q = q * np.where(diag < 0, -1.0, 1.0)[:, None, :]
+    stretch = np.abs(diag)
+    stretch = np.where(stretch <= singular_tolerance, 0.0, stretch)
     with np.errstate(divide="ignore"):
-        return q, np.log(np.abs(diag))
+        return q, np.log(stretch)
 
 
 class _Pair:
@@ -326,7 +340,10 @@ def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 
     Parameters
     ----------
     system : DrivenMap or Flow
-        A flow is recognised by its ``rhs`` method; anything else is a driven map.
+        A flow is recognised by its ``rhs`` method; anything else is a driven map. An
+        optional attribute ``singular_tolerance`` (default 0) sets the stretch factor per
+        re-orthonormalisation at or below which a direction counts as collapsed (exponent
+        -inf), for systems whose maps are known to be rank-deficient.
     x0 : numpy.ndarray, optional
         Initial states (n_orbits, dim), or (dim,) shared by all orbits (then jittered by 1e-6
         for deterministic systems so the orbits differ); default ``system.default_x0``.
@@ -372,6 +389,7 @@ def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 
     log_stretch = np.zeros((n_orbits, k))
     entropy = np.zeros(n_orbits)
     fix = _FLOW_FIX if is_flow else _MAP_FIX
+    singular_tolerance = getattr(system, "singular_tolerance", 0.0)
 
     def variational(state):  # state: (x (n, d), q (n, d, k)) -> its time derivative
         return _Pair(system.rhs(state.x), system.jacobian(state.x) @ state.q)
@@ -392,7 +410,7 @@ def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 
                     entropy += h
             _check_finite(x, t + 1, fix)
             if (t + 1) % qr_every == 0 or t + 1 in (burn_in, total):
-                q, logs = _orthonormalise(q)
+                q, logs = _orthonormalise(q, singular_tolerance)
                 if t >= burn_in:
                     log_stretch += logs
     duration = n_steps * (dt if is_flow else 1.0)

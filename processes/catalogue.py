@@ -186,3 +186,45 @@ def post_quantum(alpha, beta):
     """A generalized HMM with no finite quantum presentation (normalised by rho)."""
     t0 = sp.Matrix([1, 1, 0]) * sp.Matrix([[1, -1, -1]])
     return [t0.tolist(), _post_quantum_v(alpha), _post_quantum_v(beta)]
+
+
+@register(
+    Parameter("alpha", 1.0, Interval.open(0, sp.oo), "weight of the first measurement axis"),
+    Parameter("beta", 3.0, Interval.open(0, sp.oo), "weight of the second measurement axis"),
+    citation="Riechers, Bigelow, Alt & Shai, 'Neural networks leverage nominally quantum and "
+             "post-quantum representations' (2025): a qubit measured by a four-outcome "
+             "POVM, in Bloch coordinates (states: 1, x, z)",
+    generalized=True,
+)
+def tom_quantum(alpha, beta):
+    """A qubit under repeated four-outcome measurement, as a 3-state generalized HMM."""
+    gamma2 = 1 / (4 * (alpha**2 + beta**2))
+    c, m, o = sp.Rational(1, 4), (alpha**2 - beta**2) * gamma2, 2 * alpha * beta * gamma2
+    return [[[c, 0, o], [0, m, 0], [o, 0, c]],
+            [[c, 0, -o], [0, m, 0], [-o, 0, c]],
+            [[c, o, 0], [o, c, 0], [0, 0, m]],
+            [[c, -o, 0], [-o, c, 0], [0, 0, m]]]
+
+
+@register(
+    Parameter("alpha", 2000.0, Interval(-sp.oo, sp.oo), "rotation angle (radians)"),
+    Parameter("lamb", 0.49, Interval.open(0, 1), "contraction of the rotating block"),
+    citation="Fanizza's finite-rank process without a finite HMM realisation; see M. "
+             "Vidyasagar, Math. Control Signals Syst. 23, 1-65 (2011) for the realisation "
+             "problem; used by Riechers et al. (2025). Word probabilities are checked: "
+             "not every (alpha, lamb) defines a process",
+    generalized=True,
+)
+def fanizza(alpha, lamb):
+    """A 4-state generalized HMM whose second symbol rotates and contracts the belief."""
+    cos, sin = sp.cos(alpha), sp.sin(alpha)
+    den = 1 - 2 * lamb * cos + lamb**2
+    a_l = (1 - lamb * cos + lamb * sin) / den
+    b_l = (1 - lamb * cos - lamb * sin) / den
+    reset = sp.Matrix([[1 - (2 / (1 - lamb) - a_l - b_l) / 4, 1 / (2 * (1 - lamb)),
+                        -a_l / 4, -b_l / 4]])
+    w = sp.Matrix([1, 1 - lamb, 1 + lamb * (sin - cos), 1 - lamb * (sin + cos)])
+    rotate = lamb * sp.Matrix([[0, 0, 0, 0], [0, 1, 0, 0], [0, 0, cos, -sin],
+                               [0, 0, sin, cos]])
+    return [(w * reset).tolist(), rotate.tolist()]
+

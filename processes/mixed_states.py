@@ -27,6 +27,11 @@ __all__ = [
 
 # Symbols less likely than this from a belief are treated as forbidden there.
 _P_MIN = 1e-14
+# Two paths to the same mixed state give beliefs this close (rounding only). A belief
+# that merges with a known one while farther apart than this is converging onto a limit
+# it never reaches (the simple nonunifilar source after a run of 0s): the MSP only looks
+# finite at the merging tolerance.
+_ROUNDING = 1e-11
 
 
 def merge_beliefs(beliefs: np.ndarray, weights: np.ndarray, tol: float):
@@ -92,7 +97,10 @@ class MixedStates:
     edge_prob : ndarray, shape (e,)
         ``p_x(eta_source)``.
     closed : bool
-        True if the search ended because no new belief appeared (a finite MSP).
+        True if the search ended because no new belief appeared (a finite MSP). False
+        too when a belief merged with a known one only approximately (farther apart
+        than rounding, within ``tol``): a sequence of beliefs converging onto a limit
+        point, whose MSP is infinite.
     recurrent : ndarray, shape (m,) bool
         Membership of an attracting strongly connected component. Only meaningful
         when ``closed``.
@@ -129,10 +137,15 @@ def explore_mixed_states(process, max_states: int = 10_000, max_depth: int | Non
     index: dict[bytes, int] = {}
     beliefs, depth, prob = [], [], []
 
+    approximate = False
+
     def add(b: np.ndarray, d: int) -> tuple[int, bool]:
+        nonlocal approximate
         key = np.round(b / tol).astype(np.int64).tobytes()
         if key in index:
-            return index[key], False
+            known = index[key]
+            approximate |= bool(np.abs(b - beliefs[known]).max() > _ROUNDING)
+            return known, False
         index[key] = len(beliefs)
         beliefs.append(b)
         depth.append(d)
@@ -179,6 +192,7 @@ def explore_mixed_states(process, max_states: int = 10_000, max_depth: int | Non
             prob[node] = dist[node]
         frontier = new_frontier
 
+    closed = closed and not approximate
     edges_arr = np.array(edges, dtype=np.int64).reshape(-1, 3)
     m = len(beliefs)
     return MixedStates(

@@ -62,3 +62,14 @@ def test_rank_one_map_resets_beliefs_and_gives_minus_infinity():
     result = belief_lyapunov_spectrum(get_process("post_quantum"), n_steps=2_000, n_orbits=4)
     assert np.all(np.isneginf(result.exponents))
     assert result.dimension == 0.0
+
+
+def test_numerically_rank_one_map_also_gives_minus_infinity():
+    # fanizza's T[0] = outer(w, pi0) is rank one only up to rounding: its tangent map
+    # leaves stretch factors ~1e-16, not 0, which must not pass for finite exponents.
+    process = get_process("fanizza")
+    assert BeliefIFS(process).singular_tolerance > 0
+    assert BeliefIFS(get_process("mess3")).singular_tolerance == 0
+    result = belief_lyapunov_spectrum(process, n_steps=2_000, n_orbits=4)
+    assert np.all(np.isneginf(result.exponents))
+    assert result.dimension == 0.0

@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 
 from processes import (
+    ProcessError,
     entropy_rate,
     epsilon_machine,
     excess_entropy,
     explore_mixed_states,
     get_process,
     list_processes,
+    myopic_entropies,
 )
 
 LOG2_3 = math.log2(3)
@@ -40,6 +42,44 @@ def test_reference_values(name, params, h, c, e, msp):
     if msp is not None:
         ms = explore_mixed_states(process)
         assert ms.closed and ms.n_states == msp
+
+
+# Processes without a finite unifilar presentation: values derived by hand.
+# name, params, stationary (pi, scaled to sum 1), h(1) in bits
+NONUNIFILAR = [
+    ("mess3", {"x": 0.05, "a": 0.85}, [1 / 3, 1 / 3, 1 / 3], LOG2_3),
+    ("mess3", {"x": 0.15, "a": 0.6}, [1 / 3, 1 / 3, 1 / 3], LOG2_3),
+    # A and B swap mass at rates p and q: pi = (q, p) / (p + q); Pr(1) = pi_B q.
+    ("sns", {"p": 0.5, "q": 0.5}, [0.5, 0.5], 0.811278124459133),
+    ("sns", {"p": 0.2, "q": 0.6}, [0.75, 0.25], 0.6098403047164005),
+    # M = diag(1, 1/2 + 2m, 1/2 + 2m): pi = r = e_0, and every symbol has T[x][0, 0] = 1/4.
+    ("tom_quantum", {"alpha": 1.0, "beta": 3.0}, [1.0, 0.0, 0.0], 2.0),
+]
+
+
+@pytest.mark.parametrize(("name", "params", "pi", "h1"), NONUNIFILAR)
+def test_nonunifilar_reference_values(name, params, pi, h1):
+    process = get_process(name, **params)
+    np.testing.assert_allclose(process.pi, pi, atol=1e-12)
+    assert myopic_entropies(process, 1)[0] == pytest.approx(h1, abs=1e-12)
+    assert epsilon_machine(process, max_states=300).machine is None
+
+
+def test_tom_quantum_first_belief():
+    alpha, beta = 1.0, 3.0
+    p = get_process("tom_quantum", alpha=alpha, beta=beta)
+    eta = p.pi @ p.T[0] / (p.pi @ p.T[0] @ p.r)
+    np.testing.assert_allclose(eta, [1.0, 0.0, 2 * alpha * beta / (alpha**2 + beta**2)],
+                               atol=1e-12)
+
+
+def test_fanizza_is_a_ghmm_with_a_resetting_symbol():
+    p = get_process("fanizza")
+    assert p.generalized
+    np.testing.assert_allclose(p.r, 1.0, atol=1e-12)  # sum_x T[x] is row-stochastic
+    assert np.linalg.matrix_rank(p.T[0]) == 1  # symbol 0 resets the belief
+    with pytest.raises(ProcessError, match="negative probability"):
+        get_process("fanizza", lamb=0.95)
 
 
 def test_rrxor_stationary():

@@ -30,3 +30,16 @@ def test_sierpinski_belief_attractor_box_counting_matches_lyapunov():
     d1 = InformationDimension(random_state=0).fit(cloud).dimension_
     assert lyapunov == pytest.approx(np.log(3) / np.log(2), abs=1e-9)
     assert abs(d1 - lyapunov) < 0.05
+
+
+def test_lyapunov_dimension_is_an_upper_bound_when_maps_overlap():
+    # tom_quantum's four maps fold the Bloch circle (pure qubit states) onto itself: the
+    # Blackwell measure lives on the circle, D1 = 1, while the entropy-weighted Lyapunov
+    # dimension saturates at the tangent dimension 2.
+    process = get_process("tom_quantum")
+    points = sample_attractor(process, 100_000, seed=0)
+    np.testing.assert_allclose(np.hypot(points[:, 1], points[:, 2]), 1.0, atol=1e-9)
+    lyapunov = belief_lyapunov_spectrum(process, n_steps=5_000, n_orbits=8).dimension
+    d1 = InformationDimension(random_state=0).fit(points @ BeliefIFS(process).basis.T)
+    assert lyapunov == 2.0
+    assert d1.dimension_ == pytest.approx(1.0, abs=0.03)

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from dynamics.belief import BeliefIFS
 from dynamics.fixed_points import fixed_points
-from dynamics.systems import SymbolicFlow
+from dynamics.systems import SymbolicFlow, TorchDrivenMap
 from dynamics.textbook import get_system
+from processes import get_process
 
 
 def _points(results):
@@ -99,3 +101,35 @@ def test_flow_stability_labels():
 def test_flow_rejects_period():
     with pytest.raises(ValueError, match="period"):
         fixed_points(get_system("lorenz"), period=2)
+
+
+@pytest.mark.parametrize("symbol", [0, 1, 2])
+def test_belief_map_newton_matches_eigenvectors(symbol):
+    # Newton in the simplex's tangent coordinates against the exact route: fixed points
+    # of f_x are the left eigenvectors of T[x] (scaled so that eta r = 1).
+    ifs = BeliefIFS(get_process("mess3", x=0.05, a=0.85))
+    newton = fixed_points(ifs, input=symbol)
+    exact = [fp for fp in ifs.fixed_points(symbolic=False) if fp.symbol == symbol]
+    assert len(newton) == len(exact) == 2
+    for fp in exact:
+        match = [r for r in newton if np.allclose(r.point, fp.belief, atol=1e-9)]
+        assert len(match) == 1 and match[0].stability == fp.stability
+        np.testing.assert_allclose(np.sort_complex(match[0].eigenvalues),
+                                   np.sort_complex(fp.jacobian_eigenvalues), atol=1e-8)
+
+
+def test_fixed_point_of_an_rnn_token_map():
+    import torch
+
+    gen = torch.Generator().manual_seed(1)
+    w = torch.randn(3, 3, generator=gen, dtype=torch.float64)
+    w = 0.8 * w / torch.linalg.matrix_norm(w, ord=2)
+    emb = torch.randn(2, 3, generator=gen, dtype=torch.float64)
+    rnn = TorchDrivenMap(lambda h, u: torch.tanh(h @ w.T + emb[u]), 3, 2)
+    # A contraction (|tanh'| <= 1, ||W|| = 0.8) has exactly one fixed point, and it attracts.
+    (point,) = fixed_points(rnn, input=1, bounds=[[-2, 2]] * 3, n_starts=8)
+    np.testing.assert_allclose(rnn.step(point.point[None], np.array([1]))[0], point.point,
+                               atol=1e-10)
+    assert point.stability == "stable"
+    with pytest.raises(ValueError, match="input=0..1"):
+        fixed_points(rnn)
