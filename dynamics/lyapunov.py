@@ -42,7 +42,7 @@ class DivergenceError(ValueError):
 
 def _check_finite(x: np.ndarray | torch.Tensor, step: int, fix: str) -> None:
     """Raise :class:`DivergenceError` naming ``step`` if ``x`` (batch, ...) is not finite."""
-    x = x if isinstance(x, np.ndarray) else x.numpy()  # a torch tensor
+    x = x if isinstance(x, np.ndarray) else x.detach().cpu().numpy()  # a torch tensor
     with np.errstate(invalid="ignore", over="ignore"):
         bad = ~np.isfinite(x) | (np.abs(x) > _OVERFLOW)
     if bad.any():

@@ -115,9 +115,10 @@ class _Compiled:
 
         if self._torch is None:
             self._torch = sp.lambdify(self._args, self._floats, modules="torch", cse=True)
-        out = self._torch(*x.T, *torch.as_tensor(params, dtype=x.dtype))
+        out = self._torch(*x.T, *torch.as_tensor(params, dtype=x.dtype, device=x.device))
         shape = (x.shape[0],)
-        cols = [torch.broadcast_to(torch.as_tensor(v, dtype=x.dtype), shape) for v in out]
+        cols = [torch.broadcast_to(torch.as_tensor(v, dtype=x.dtype, device=x.device), shape)
+                for v in out]
         return torch.stack(cols, -1)
 
 
@@ -310,7 +311,7 @@ class SymbolicIFS(_Symbolic):
         else:
             import torch
 
-            out = torch.empty(out_shape, dtype=x.dtype)
+            out = torch.empty(out_shape, dtype=x.dtype, device=x.device)
         for k in range(self.n_inputs):
             mask = u == k
             if mask.any():
@@ -366,8 +367,8 @@ class TorchDrivenMap:
     ----------
     step_fn : callable
         ``step_fn(h, u) -> h_next`` with ``h`` a (batch, dim) float64 tensor and ``u`` a
-        (batch,) long tensor. Any module inside must be in float64 (``module.double()``),
-        because tangents are computed in float64.
+        (batch,) long tensor, both on ``device``. Any module inside must be in float64
+        (``module.double()``), because tangents are computed in float64.
     dim : int
         State dimension.
     n_inputs : int
@@ -376,14 +377,19 @@ class TorchDrivenMap:
         ``choose(x, rng) -> (u, entropy_nats)`` with numpy (batch,) outputs. Without it the
         inputs must be supplied by the caller (``inputs=`` in :func:`iterate` and the
         Lyapunov engine), which is the usual case for a network driven by a token sequence.
+    device : str or torch.device, optional
+        Where ``step_fn`` runs (e.g. ``"cuda"`` for a network on a GPU); default the CPU.
+        States and Jacobians come back as numpy arrays either way.
     """
 
-    def __init__(self, step_fn: Callable, dim: int, n_inputs: int, choose: Callable | None = None):
+    def __init__(self, step_fn: Callable, dim: int, n_inputs: int, choose: Callable | None = None,
+                 device=None):
         import torch
 
         self.step_fn = step_fn
         self.dim = self.tangent_dim = int(dim)
         self.n_inputs = int(n_inputs)
+        self.device = torch.device(device or "cpu")
         self._choose = choose
 
         def one(h, u):  # jacrev differentiates a single state (dim,) with its input ()
@@ -391,22 +397,23 @@ class TorchDrivenMap:
 
         self._tangent = torch.func.vmap(torch.func.jacrev(one, argnums=0))
 
+    def _tensors(self, x: np.ndarray, u: np.ndarray):
+        import torch
+
+        return (torch.as_tensor(x, dtype=torch.float64, device=self.device),
+                torch.as_tensor(u, dtype=torch.long, device=self.device))
+
     def step(self, x: np.ndarray, u: np.ndarray) -> np.ndarray:
         """``F_u(x)``: ``x`` (batch, dim), ``u`` (batch,) int -> (batch, dim)."""
         import torch
 
         with torch.no_grad():
-            out = self.step_fn(torch.as_tensor(x, dtype=torch.float64),
-                               torch.as_tensor(u, dtype=torch.long))
-        return out.numpy()
+            out = self.step_fn(*self._tensors(x, u))
+        return out.cpu().numpy()
 
     def tangent(self, x: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Jacobian of ``F_u`` at ``x`` by ``vmap(jacrev)``, (batch, dim, dim) float64."""
-        import torch
-
-        jac = self._tangent(torch.as_tensor(x, dtype=torch.float64),
-                            torch.as_tensor(u, dtype=torch.long))
-        return jac.detach().numpy()
+        return self._tangent(*self._tensors(x, u)).detach().cpu().numpy()
 
     def choose(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Delegate to the ``choose`` given at construction."""

@@ -193,7 +193,8 @@ def post_quantum(alpha, beta):
     Parameter("beta", 3.0, Interval.open(0, sp.oo), "weight of the second measurement axis"),
     citation="Riechers, Bigelow, Alt & Shai, 'Neural networks leverage nominally quantum and "
              "post-quantum representations' (2025): a qubit measured by a four-outcome "
-             "POVM, in Bloch coordinates (states: 1, x, z)",
+             "POVM, in Bloch coordinates (states: 1, x, z); matrices as in the Simplex "
+             "group's process library (github.com/Astera-org/simplexity)",
     generalized=True,
 )
 def tom_quantum(alpha, beta):
@@ -209,10 +210,11 @@ def tom_quantum(alpha, beta):
 @register(
     Parameter("alpha", 2000.0, Interval(-sp.oo, sp.oo), "rotation angle (radians)"),
     Parameter("lamb", 0.49, Interval.open(0, 1), "contraction of the rotating block"),
-    citation="Fanizza's finite-rank process without a finite HMM realisation; see M. "
-             "Vidyasagar, Math. Control Signals Syst. 23, 1-65 (2011) for the realisation "
-             "problem; used by Riechers et al. (2025). Word probabilities are checked: "
-             "not every (alpha, lamb) defines a process",
+    citation="Fanizza's process: finite rank, no finite HMM presentation; matrices as in "
+             "the Simplex group's process library (github.com/Astera-org/simplexity); on "
+             "the realisation problem see M. Vidyasagar, Math. Control Signals Syst. 23, "
+             "1-65 (2011). Word probabilities are checked: not every (alpha, lamb) defines "
+             "a process",
     generalized=True,
 )
 def fanizza(alpha, lamb):

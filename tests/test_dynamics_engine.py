@@ -263,3 +263,22 @@ def test_bad_spec_names_file_and_key(tmp_path, text, key):
     with pytest.raises(SpecError) as err:
         load_system(path)
     assert str(path) in str(err.value) and key in str(err.value)
+
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_torch_paths_stay_on_the_device(device):
+    sierpinski = get_system("sierpinski")
+    x = torch.rand(6, 2, dtype=torch.float64, device=device)
+    u = torch.arange(6, device=device) % 3
+    assert sierpinski.step_torch(x, u).device.type == device
+    np.testing.assert_allclose(sierpinski.step_torch(x, u).cpu().numpy(),
+                               sierpinski.step(x.cpu().numpy(), u.cpu().numpy()), atol=1e-14)
+    w = torch.eye(2, dtype=torch.float64, device=device) * 0.5
+    rnn = TorchDrivenMap(lambda h, v: torch.tanh(h @ w.T + v[:, None]), 2, 2, device=device)
+    h = np.zeros((3, 2))
+    np.testing.assert_allclose(rnn.step(h, np.array([0, 1, 1])),
+                               np.tanh([[0, 0], [1, 1], [1, 1]]), atol=1e-14)
+    assert rnn.tangent(h, np.array([0, 1, 1])).shape == (3, 2, 2)
