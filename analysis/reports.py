@@ -155,5 +155,18 @@ def attractor_report(target, n_points: int, seed: int = 0,
            if len(points) > dimension_points else slice(None))
     cloud = cloud_coordinates(target, points[idx])
     info["dimension_points"] = int(len(cloud))
-    info.update(estimate_dimensions(cloud, random_state=seed))
+    if cloud.shape[1] == 0 or np.ptp(cloud, axis=0).max() == 0:
+        info.update(_single_point_dimensions())
+    else:
+        info.update(estimate_dimensions(cloud, random_state=seed))
     return points, info
+
+
+def _single_point_dimensions() -> dict:
+    """D0 = D1 = D2 = 0 exactly: the attractor is one point (a one-state process, or a
+    map that sends everything to a fixed point), which has no scaling range to fit."""
+    out = {}
+    for name in ("information_dimension", "correlation_dimension", "box_dimension"):
+        out.update({f"{name}_reliable": True, name: 0.0, f"{name}_ci": [0.0, 0.0],
+                    f"{name}_range": None})
+    return out

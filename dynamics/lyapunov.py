@@ -237,6 +237,8 @@ def lyapunov_dimension(exponents, entropy: float = 0.0) -> float:
         The Lyapunov dimension.
     """
     lam = np.sort(np.asarray(exponents, dtype=float))[::-1]
+    if lam.size == 0:
+        return 0.0  # a zero-dimensional state space (a one-state process): one point
     partial = entropy + np.cumsum(lam)
     if entropy + lam[0] < 0:
         return float(entropy / abs(lam[0]))

@@ -101,32 +101,19 @@ def _exact_msp(process: Process, max_depth: int | None, max_states: int) -> nx.D
                     depth.append(level)
                     prob.append(sp.Integer(0))
                     new.append(succ)
+                if depth[index[succ]] == level:  # a word of length `level` (see MixedStates)
+                    prob[index[succ]] += prob[index[eta]] * p
                 edges.append((index[eta], x, index[succ]))
                 edge_prob.append(p)
         frontier = new
     m = len(order)
     edges_arr = np.array(edges, dtype=np.int64).reshape(-1, 3)
-    _fill_word_probabilities(prob, edges_arr, edge_prob, depth)
     ms = MixedStates(
         beliefs=np.array([[float(v) for v in b] for b in order]), depth=np.array(depth),
         prob=np.array([float(p) for p in prob]), edges=edges_arr,
         edge_prob=np.array([float(p) for p in edge_prob]), closed=closed,
         recurrent=attracting_mask(m, edges_arr) if closed else np.zeros(m, bool))
     return _graph(process, ms, exact_beliefs=order)
-
-
-def _fill_word_probabilities(prob, edges, edge_prob, depth) -> None:
-    """Exact ``prob`` of each node: mass of the words of length ``depth`` reaching it."""
-    dist = {0: sp.Integer(1)}
-    for level in range(1, max(depth) + 1):
-        nxt: dict[int, sp.Expr] = {}
-        for (src, _, dst), p in zip(edges.tolist(), edge_prob, strict=True):
-            if src in dist:
-                nxt[dst] = nxt.get(dst, sp.Integer(0)) + dist[src] * p
-        for node, w in nxt.items():
-            if depth[node] == level:
-                prob[node] = w
-        dist = nxt
 
 
 def msp_to_process(graph: nx.DiGraph, recurrent_only: bool = True) -> Process:

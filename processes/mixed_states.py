@@ -91,7 +91,10 @@ class MixedStates:
     depth : ndarray, shape (m,)
         Length of the shortest word reaching each belief.
     prob : ndarray, shape (m,)
-        Probability of the words of length ``depth`` that lead to the belief.
+        Probability of the words of length ``depth`` that lead to the belief. Such a
+        word's last step leaves a node of depth ``depth - 1`` (an older node would have
+        reached the belief sooner), so ``prob`` sums ``prob[src] * p_x(src)`` over the
+        edges from the previous level.
     edges : ndarray, shape (e, 3) int
         ``(source, symbol, target)`` for each transition with positive probability.
     edge_prob : ndarray, shape (e,)
@@ -156,10 +159,6 @@ def explore_mixed_states(process, max_states: int = 10_000, max_depth: int | Non
     prob[0] = 1.0
     edges: list[tuple[int, int, int]] = []
     edge_prob: list[float] = []
-    # Word-length distribution over known nodes, pushed along all edges each level (the
-    # nodes it covers have all been expanded), so ``prob`` of a new node is exact.
-    dist = np.ones(1)
-    src_arr, dst_arr, p_arr = (np.empty(0, np.int64),) * 2 + (np.empty(0),)
     frontier = [0]
     level, closed = 0, False
     while True:
@@ -172,7 +171,7 @@ def explore_mixed_states(process, max_states: int = 10_000, max_depth: int | Non
         F = np.array([beliefs[i] for i in frontier])  # (f, n)
         p = F @ Tr  # (f, k)
         succ = np.einsum("fi,xij->fxj", F, T)
-        new_frontier, n_old_edges = [], len(edges)
+        new_frontier = []
         for a, src in enumerate(frontier):
             for x in range(k):
                 if p[a, x] <= _P_MIN:
@@ -180,16 +179,10 @@ def explore_mixed_states(process, max_states: int = 10_000, max_depth: int | Non
                 dst, is_new = add(succ[a, x] / p[a, x], level)
                 if is_new:
                     new_frontier.append(dst)
+                if depth[dst] == level:
+                    prob[dst] += prob[src] * p[a, x]
                 edges.append((src, x, dst))
                 edge_prob.append(p[a, x])
-        added = np.array(edges[n_old_edges:], dtype=np.int64).reshape(-1, 3)
-        src_arr = np.concatenate([src_arr, added[:, 0]])
-        dst_arr = np.concatenate([dst_arr, added[:, 2]])
-        p_arr = np.concatenate([p_arr, edge_prob[n_old_edges:]])
-        dist = np.bincount(dst_arr, weights=np.pad(dist, (0, len(beliefs) - len(dist)))
-                           [src_arr] * p_arr, minlength=len(beliefs))
-        for node in new_frontier:
-            prob[node] = dist[node]
         frontier = new_frontier
 
     closed = closed and not approximate

@@ -145,3 +145,24 @@ def test_torch_maps_match_numpy():
     np.testing.assert_allclose(got, ifs.step(eta, u), atol=1e-14)
     np.testing.assert_allclose(ifs.torch_probabilities(torch.from_numpy(eta)).numpy(),
                                ifs.probabilities(eta), atol=1e-14)
+
+
+@pytest.mark.parametrize(("name", "exact"), [("rrxor", False), ("rrxor", True),
+                                             ("mess3", False), ("nemo", True)])
+def test_msp_node_probabilities_match_word_enumeration(name, exact):
+    from processes import enumerate_words
+
+    p = get_process(name)
+    g = mixed_state_presentation(p, max_depth=4, exact=exact)
+    beliefs = np.array([g.nodes[v]["belief"] for v in g.nodes])
+    for depth in range(1, 5):
+        words, probs = enumerate_words(p, depth)
+        mass = np.zeros(len(beliefs))
+        for word, w_prob in zip(words, probs, strict=True):
+            eta = p.pi
+            for x in word:
+                eta = eta @ p.T[x] / (eta @ p.T[x]).sum()
+            mass[np.argmin(np.abs(beliefs - eta).max(axis=1))] += w_prob
+        for v in g.nodes:
+            if g.nodes[v]["depth"] == depth:
+                assert g.nodes[v]["prob"] == pytest.approx(mass[v], abs=1e-12)

@@ -110,3 +110,14 @@ def test_bad_point_files(capsys, tmp_path, content):
     np.save(path, content)
     code, _, err = run(capsys, "dimension", path)
     assert code == 2 and "error" in err
+
+
+def test_one_state_process_has_a_point_attractor(capsys):
+    # coin's beliefs never move: no tangent directions, dimension 0 without any fit.
+    code, stdout, _ = run(capsys, "lyapunov", "coin", "--steps", 200, "--json")
+    info = json.loads(stdout)
+    assert code == 0 and info["lyapunov_spectrum_nats"] == [] and info["lyapunov_dimension"] == 0
+    code, stdout, _ = run(capsys, "attractor", "coin", "--points", 1000, "--json")
+    info = json.loads(stdout)
+    assert code == 0 and info["entropy_rate_bits"] == pytest.approx(1.0, abs=1e-12)
+    assert info["box_dimension"] == info["correlation_dimension"] == 0.0
