@@ -9,7 +9,7 @@ import networkx as nx
 
 from dynamics.attractor import blackwell_entropy_rate
 from dynamics.msp import mixed_state_presentation, msp_summary, msp_to_process
-from processes import Process, entropy_rate, epsilon_machine
+from processes import Process, entropy_rate, epsilon_machine, is_unifilar
 
 from ._io import atomic_write
 
@@ -21,8 +21,8 @@ def msp_report(process: Process, max_depth: int | None = None,
     """Build the MSP and the JSON summary: sizes, ``C_mu`` and ``h_mu`` in bits.
 
     For a finite MSP both come exactly from its recurrent part (minimised); otherwise
-    ``statistical_complexity_bits`` is None and the entropy rate is the Blackwell
-    estimate with its standard error.
+    ``statistical_complexity_bits`` is None and the entropy rate is exact for a unifilar
+    presentation, else the Blackwell estimate with its standard error.
     """
     graph = mixed_state_presentation(process, max_depth=max_depth, max_states=max_states)
     info = {"process": process.name, "params": dict(process.params), **msp_summary(graph)}
@@ -32,7 +32,9 @@ def msp_report(process: Process, max_depth: int | None = None,
         rate = entropy_rate(machine)
     else:
         info["statistical_complexity_bits"] = None
-        rate = blackwell_entropy_rate(process)
+        # A depth limit can cut a finite MSP short; a unifilar presentation still gives
+        # the exact rate.
+        rate = entropy_rate(process) if is_unifilar(process) else blackwell_entropy_rate(process)
     info["entropy_rate_bits"] = rate.bits
     info["entropy_rate_stderr_bits"] = rate.stderr_bits
     info["entropy_rate_method"] = rate.method
