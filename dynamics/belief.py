@@ -86,12 +86,13 @@ class BeliefIFS:
 
     # -- tangent coordinates: beliefs form the affine plane {eta : eta r = 1} ----------
     def coordinates(self, eta: np.ndarray) -> np.ndarray:
-        """Beliefs (batch, n) -> coordinates (batch, n - 1) in `basis`, origin ``pi``."""
-        return (eta - self.process.pi / (self.process.pi @ self.r)) @ self.basis.T
+        """Beliefs (batch, n) -> coordinates (batch, n - 1) in `basis`, origin ``pi``
+        (``pi r = 1``, so ``pi`` lies on the plane)."""
+        return (eta - self.process.pi) @ self.basis.T
 
     def point(self, c: np.ndarray) -> np.ndarray:
         """Coordinates (batch, n - 1) -> beliefs (batch, n); inverse of `coordinates`."""
-        return self.process.pi / (self.process.pi @ self.r) + c @ self.basis
+        return self.process.pi + c @ self.basis
 
     @property
     def coordinate_box(self) -> np.ndarray:

@@ -198,7 +198,7 @@ def fixed_points(system, period: int = 1, *, input: int | None = None, bounds=No
     box = getattr(system, "coordinate_box", np.tile([-10.0, 10.0], (dim, 1)))
     box = np.asarray(box if bounds is None else bounds, float)
     exact_forms = (_symbolic_solutions(system, period, is_flow, timeout, max_ops, u)
-                   if symbolic and not (chart and chart.charted) else [])
+                   if symbolic else [])
     exact_points = [np.array([complex(sp.N(v)).real for v in e]) for e in exact_forms]
     residual, jacobian = _residual(system, period, is_flow, chart, u)
 
@@ -239,7 +239,7 @@ def fixed_points(system, period: int = 1, *, input: int | None = None, bounds=No
         eigenvalues = np.linalg.eigvals(jacobian(orbit[0]) + (0 if is_flow else np.eye(dim)))
         exact = next((e for e, p in zip(exact_forms, exact_points, strict=True)
                       if close(orbit[0], p)), None)
-        if chart is not None and chart.charted:
+        if chart is not None:
             orbit = np.array([chart.to_point(c) for c in orbit])
         results.append(FixedPoint(orbit[0], eigenvalues, _classify(eigenvalues, is_flow),
                                   period, orbit, exact))
