@@ -9,7 +9,7 @@ Format (TOML shown; JSON has the same keys)::
 
     [parameters.a]
     default = 1.4
-    domain = [0.0, 2.0]               # optional closed interval
+    domain = "[0, 2]"                 # optional; or a closed [low, high] list
 
     [parameters.b]
     default = 0.3
@@ -17,70 +17,63 @@ Format (TOML shown; JSON has the same keys)::
 An IFS replaces ``equations`` by ``maps = [[...], [...]]`` (one list of expressions per map)
 and ``probabilities = [...]`` (constants or expressions of the state). A parameter may also
 be given as a bare number, ``parameters = {a = 1.4}``. Every error names the file and the key.
+Expressions and domains use the safe language of `processes.expressions` (shared with
+process specs): nothing in a file is ever executed. Files are limited in size
+(`processes.spec.MAX_SPEC_BYTES`), variables to `MAX_VARIABLES` and IFS maps to `MAX_MAPS`.
 """
 
 from __future__ import annotations
 
-import json
-import tomllib
+import math
 from pathlib import Path
 
 from dynamics.systems import SymbolicFlow, SymbolicIFS, SymbolicMap
 from processes.errors import SpecError
+from processes.expressions import parse_domain, parse_expression
+from processes.spec import read_spec
 
-__all__ = ["SpecError", "load_system"]
+__all__ = ["MAX_MAPS", "MAX_VARIABLES", "SpecError", "load_system"]
+
+MAX_VARIABLES = 64
+"""State variables a spec file may declare."""
+MAX_MAPS = 256
+"""Maps an IFS spec file may declare."""
 
 _KINDS = ("map", "flow", "ifs")
 _KEYS = {"kind", "variables", "parameters", "equations", "maps", "probabilities", "initial"}
 
 
-def _read(path: Path) -> dict:
-    try:
-        if path.suffix == ".toml":
-            with path.open("rb") as handle:
-                return tomllib.load(handle)
-        if path.suffix == ".json":
-            data = json.loads(path.read_text())
-            if not isinstance(data, dict):
-                raise SpecError(f"{path}: the top level must be an object")
-            return data
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as err:
-        raise SpecError(f"{path}: not valid {path.suffix[1:].upper()}: {err}") from err
-    raise SpecError(f"{path}: unknown file type {path.suffix!r}; use .toml or .json")
-
-
-def _strings(value, path: Path, key: str, length: int | None = None) -> list[str]:
+def _strings(value, path: Path, key: str, length: int | None = None) -> list:
     """A list of expression strings (numbers allowed), optionally of a given length."""
-    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
-        raise SpecError(f"{path}: key '{key}' must be a list of strings, got {value!r}")
+    if (not isinstance(value, list)
+            or not all(isinstance(v, str | int | float) and not isinstance(v, bool)
+                       for v in value)):
+        raise SpecError(f"{path}: key '{key}' must be a list of strings or numbers")
     if length is not None and len(value) != length:
         raise SpecError(f"{path}: key '{key}' has {len(value)} entries, expected {length} "
                         f"(one per variable)")
-    return [str(v) for v in value]
+    return list(value)
 
 
-def _parameters(table, path: Path) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+def _parameters(table, path: Path) -> tuple[dict[str, float], dict]:
     if not isinstance(table, dict):
         raise SpecError(f"{path}: key 'parameters' must be a table of name -> {{default = ...}}")
     defaults, domains = {}, {}
     for name, entry in table.items():
         key = f"parameters.{name}"
-        if isinstance(entry, int | float) and not isinstance(entry, bool):
+        if isinstance(entry, int | float | str) and not isinstance(entry, bool):
             entry = {"default": entry}
         if not isinstance(entry, dict) or "default" not in entry:
             raise SpecError(f"{path}: key '{key}' needs a numeric 'default'")
-        unknown = set(entry) - {"default", "domain"}
+        unknown = set(entry) - {"default", "domain", "description"}
         if unknown:
             raise SpecError(f"{path}: key '{key}' has unknown field(s) {sorted(unknown)}")
-        if not isinstance(entry["default"], int | float) or isinstance(entry["default"], bool):
-            raise SpecError(f"{path}: key '{key}.default' must be a number")
-        defaults[name] = float(entry["default"])
+        default = parse_expression(entry["default"], {}, f"{path}: key '{key}.default'")
+        if not default.is_number or not default.is_extended_real:
+            raise SpecError(f"{path}: key '{key}.default' must be a real number")
+        defaults[name] = float(default)
         if "domain" in entry:
-            domain = entry["domain"]
-            if (not isinstance(domain, list) or len(domain) != 2
-                    or not all(isinstance(d, int | float) for d in domain)):
-                raise SpecError(f"{path}: key '{key}.domain' must be [low, high]")
-            domains[name] = (float(domain[0]), float(domain[1]))
+            domains[name] = parse_domain(entry["domain"], f"{path}: key '{key}.domain'")
     return defaults, domains
 
 
@@ -104,7 +97,7 @@ def load_system(path: str | Path) -> SymbolicMap | SymbolicFlow | SymbolicIFS:
         message names the file and the key.
     """
     path = Path(path)
-    spec = _read(path)
+    spec = read_spec(path, "system")
     unknown = set(spec) - _KEYS
     if unknown:
         raise SpecError(f"{path}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_KEYS)}")
@@ -116,12 +109,18 @@ def load_system(path: str | Path) -> SymbolicMap | SymbolicFlow | SymbolicIFS:
     variables = _strings(spec["variables"], path, "variables")
     if not variables:
         raise SpecError(f"{path}: key 'variables' is empty")
+    if len(variables) > MAX_VARIABLES:
+        raise SpecError(f"{path}: key 'variables' has {len(variables)} entries; the limit is "
+                        f"{MAX_VARIABLES}")
+    if not all(isinstance(v, str) for v in variables):
+        raise SpecError(f"{path}: key 'variables' must be a list of names")
     params, domains = _parameters(spec.get("parameters", {}), path)
     initial = spec.get("initial")
     if initial is not None:
         if (not isinstance(initial, list) or len(initial) != len(variables)
-                or not all(isinstance(v, int | float) for v in initial)):
-            raise SpecError(f"{path}: key 'initial' must be {len(variables)} numbers")
+                or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                           and math.isfinite(v) and abs(v) < 1e300 for v in initial)):
+            raise SpecError(f"{path}: key 'initial' must be {len(variables)} finite numbers")
     common = {"params": params, "initial": initial, "domains": domains}
     try:
         if kind == "ifs":
@@ -130,6 +129,9 @@ def load_system(path: str | Path) -> SymbolicMap | SymbolicFlow | SymbolicIFS:
                     raise SpecError(f"{path}: missing key '{key}' (needed for kind = 'ifs')")
             if not isinstance(spec["maps"], list) or not spec["maps"]:
                 raise SpecError(f"{path}: key 'maps' must be a non-empty list of lists")
+            if len(spec["maps"]) > MAX_MAPS:
+                raise SpecError(f"{path}: key 'maps' has {len(spec['maps'])} maps; the limit "
+                                f"is {MAX_MAPS}")
             maps = [_strings(m, path, f"maps[{u}]", len(variables))
                     for u, m in enumerate(spec["maps"])]
             probs = _strings(spec["probabilities"], path, "probabilities", len(maps))
@@ -139,8 +141,8 @@ def load_system(path: str | Path) -> SymbolicMap | SymbolicFlow | SymbolicIFS:
         equations = _strings(spec["equations"], path, "equations", len(variables))
         cls = SymbolicMap if kind == "map" else SymbolicFlow
         return cls(variables, equations, **common)
-    except SpecError:
-        raise
     except ValueError as err:
         # The symbolic classes name the offending entry (e.g. 'equations[1]'); add the file.
-        raise SpecError(f"{path}: {err}") from err
+        if str(err).startswith(f"{path}:"):
+            raise
+        raise SpecError(f"{path}: {err}") from None

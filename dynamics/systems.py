@@ -21,6 +21,10 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 import sympy as sp
 
+from processes.errors import SpecError
+from processes.expressions import check_name, parse_domain, parse_expression
+from processes.parameters import format_domain
+
 if TYPE_CHECKING:
     import torch
 
@@ -77,19 +81,19 @@ class Flow(Protocol):
         """Jacobian ``df/dx``, (batch, dim) -> (batch, dim, dim)."""
 
 
-def _parse(text: str | sp.Expr, names: Mapping[str, sp.Symbol], where: str) -> sp.Expr:
-    """Parse one expression, rejecting symbols that are neither state variables nor parameters."""
-    try:
-        expr = sp.sympify(text, locals=dict(names))
-    except (sp.SympifyError, SyntaxError, TypeError) as err:
-        raise ValueError(f"key '{where}': cannot parse {text!r}: {err}") from err
-    unknown = {str(s) for s in expr.free_symbols} - set(names)
-    if unknown:
-        raise ValueError(
-            f"key '{where}': unknown symbol(s) {sorted(unknown)} in {text!r}; "
-            f"known: {sorted(names)}"
-        )
-    return expr
+def _parse(text: str | float | sp.Expr, names: Mapping[str, sp.Symbol], where: str) -> sp.Expr:
+    """One expression: sympy objects as they are, text through the safe parser.
+
+    Text never reaches ``sympify``: it may come from a shared file (see
+    `processes.expressions`).
+    """
+    if isinstance(text, sp.Basic):
+        unknown = {str(s) for s in text.free_symbols} - set(names)
+        if unknown:
+            raise SpecError(f"key '{where}': unknown symbol(s) {sorted(unknown)}; "
+                            f"known: {sorted(names)}")
+        return text
+    return parse_expression(text, names, f"key '{where}'")
 
 
 class _Compiled:
@@ -126,8 +130,10 @@ class _Symbolic:
     """Shared machinery: named state symbols, parameters with defaults, default initial state."""
 
     def __init__(self, variables: Sequence[str], params: Mapping[str, float] | None,
-                 initial: Sequence[float] | None, domains: Mapping[str, tuple] | None):
+                 initial: Sequence[float] | None, domains: Mapping[str, object] | None):
         params = dict(params or {})
+        for name in (*variables, *params):
+            check_name(name, "variable or parameter")
         if len(set(variables)) != len(variables) or set(variables) & set(params):
             raise ValueError(f"variable and parameter names must be distinct: {variables}, "
                              f"{sorted(params)}")
@@ -137,7 +143,11 @@ class _Symbolic:
         self.state_symbols = tuple(sp.Symbol(v, real=True) for v in variables)
         self.param_symbols = tuple(sp.Symbol(p, real=True) for p in params)
         self.names = {str(s): s for s in self.state_symbols + self.param_symbols}
-        self.domains = dict(domains or {})
+        # One domain syntax with processes: an interval string, [lo, hi] or a sympy Interval.
+        self.domains = {name: d if isinstance(d, sp.Interval)
+                        else parse_domain(list(d) if isinstance(d, tuple) else d,
+                                          f"key 'parameters.{name}.domain'")
+                        for name, d in (domains or {}).items()}
         self._param_values = np.array([float(v) for v in params.values()])
         self._check_domains()
         self.default_x0 = None if initial is None else np.asarray(initial, dtype=float)
@@ -163,10 +173,12 @@ class _Symbolic:
 
     def _check_domains(self) -> None:
         for name, value in self.params.items():
-            lo, hi = self.domains.get(name, (-np.inf, np.inf))
-            if not lo <= value <= hi:
+            if not np.isfinite(value):
+                raise ValueError(f"key 'parameters.{name}': value {value} is not finite")
+            domain = self.domains.get(name)
+            if domain is not None and not bool(domain.contains(sp.Float(value))):
                 raise ValueError(f"key 'parameters.{name}': value {value} outside its domain "
-                                 f"[{lo}, {hi}]")
+                                 f"{format_domain(domain)}")
 
     def _compile(self, exprs: Sequence[sp.Expr]) -> _Compiled:
         return _Compiled(exprs, self.state_symbols + self.param_symbols)

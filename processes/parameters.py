@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
+import math
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from .errors import ParameterError
+from .expressions import parse_domain
 
 __all__ = ["Parameter", "parse_domain"]
 
@@ -41,10 +42,13 @@ class Parameter:
         """Return ``value`` as a float, or raise `ParameterError` naming the domain."""
         try:
             value = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ParameterError(
                 f"{process}: parameter {self.name}={value!r} is not a number"
             ) from None
+        if not math.isfinite(value):
+            raise ParameterError(f"{process}: parameter {self.name}={value} is not finite; "
+                                 "give a finite number")
         if not bool(self.domain.contains(sp.Float(value))):
             raise ParameterError(
                 f"{process}: parameter {self.name}={value} is outside its domain "
@@ -59,21 +63,3 @@ def format_domain(domain: sp.Set) -> str:
         hi = ")" if domain.right_open else "]"
         return f"{lo}{domain.start}, {domain.end}{hi}"
     return str(domain)
-
-
-_INTERVAL = re.compile(r"^\s*([\[(])\s*([^,]+?)\s*,\s*([^,]+?)\s*([\])])\s*$")
-
-
-def parse_domain(text: str) -> sp.Set:
-    """Parse interval notation such as ``"(0, 1/2)"``, ``"[0, 1]"`` or ``"(1, oo)"``."""
-    match = _INTERVAL.match(text)
-    if match is None:
-        raise ParameterError(
-            f"domain {text!r} is not an interval; write it like '(0, 1/2)' or '[0, oo)'"
-        )
-    left, lo, hi, right = match.groups()
-    try:
-        start, end = sp.sympify(lo), sp.sympify(hi)
-    except (sp.SympifyError, SyntaxError, TypeError):
-        raise ParameterError(f"domain {text!r} has an endpoint sympy cannot read") from None
-    return sp.Interval(start, end, left_open=left == "(", right_open=right == ")")

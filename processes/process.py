@@ -16,9 +16,14 @@ import sympy as sp
 from ._linalg import eigenvector_for_one
 from ._validate import validate
 from .errors import ParameterError, ProcessError
+from .expressions import check_name, parse_expression
 from .parameters import Parameter
 
-__all__ = ["Process"]
+__all__ = ["Process", "SYMBOLIC_MAX_STATES"]
+
+SYMBOLIC_MAX_STATES = 24
+"""Beyond this many states, exact symbolic solving (stationary distribution, closed
+forms, the row-sum proof) is skipped: sympy's linear solves grow too fast to finish."""
 
 
 class _Definition:
@@ -36,11 +41,15 @@ class _Definition:
         names = [p.name for p in self.parameters]
         if len(set(names)) != len(names):
             raise ProcessError(f"{name}: duplicate parameter names {names}")
+        for p in self.parameters:
+            check_name(p.name, f"{name}: parameter")
         local = {p.name: p.symbol for p in self.parameters}
         self.matrices = tuple(_to_matrix(m, local, name, x) for x, m in enumerate(matrices))
         if not self.matrices:
             raise ProcessError(f"{name}: a process needs at least one symbol matrix")
         n = self.matrices[0].shape[0]
+        if n == 0:
+            raise ProcessError(f"{name}: T[0] is empty; a process needs at least one state")
         for x, m in enumerate(self.matrices):
             if m.shape != (n, n):
                 raise ProcessError(
@@ -54,10 +63,25 @@ class _Definition:
                 f"{name}: matrix entries use undeclared symbols {sorted(unknown)}; "
                 "declare them as parameters"
             )
+        if generalized is not None and not isinstance(generalized, bool | np.bool_):
+            raise ProcessError(f"{name}: generalized must be True, False or None, got "
+                               f"{generalized!r}")
         self.generalized = (
             generalized if generalized is not None else self._may_be_negative()
         )
-        self._numeric = sp.lambdify(self.symbols, [list(m) for m in self.matrices], "numpy")
+        if free:
+            self._numeric = sp.lambdify(self.symbols, [list(m) for m in self.matrices],
+                                        "numpy")
+        else:
+            # No parameters: evaluate once. Lambdifying a large constant matrix would
+            # generate (and compile) source code for every entry.
+            constant = [[complex(e) for e in m] for m in self.matrices]
+            self._numeric = lambda *_: constant
+
+    @property
+    def symbolic_ok(self) -> bool:
+        """Whether exact symbolic solving is attempted (see `SYMBOLIC_MAX_STATES`)."""
+        return self.matrices[0].shape[0] <= SYMBOLIC_MAX_STATES
 
     def _may_be_negative(self) -> bool:
         return any(e.is_nonnegative is False for m in self.matrices for e in m)
@@ -65,21 +89,41 @@ class _Definition:
     def numeric(self, values: Sequence[float]) -> np.ndarray:
         k, n = len(self.matrices), self.matrices[0].shape[0]
         flat = self._numeric(*values)
-        arr = np.empty((k, n * n), dtype=np.float64)
-        for x, entries in enumerate(flat):
-            arr[x] = np.asarray(entries, dtype=np.float64)  # scalars broadcast per entry
-        return arr.reshape(k, n, n)
+        arr = np.empty((k, n * n), dtype=np.complex128)
+        with np.errstate(all="ignore"):  # overflow shows up as a non-finite entry below
+            for x, entries in enumerate(flat):
+                arr[x] = np.asarray(entries, dtype=np.complex128)  # scalars broadcast
+        if np.any(arr.imag != 0):
+            x, e = np.argwhere(arr.imag != 0)[0]
+            at = {p.name: v for p, v in zip(self.parameters, values, strict=True)}
+            raise ParameterError(f"{self.name}: T[{x}][{e // n}][{e % n}] is not real at "
+                                 f"{at}; matrix entries must be real numbers")
+        return arr.real.reshape(k, n, n).copy()
 
 
 def _to_matrix(m, local, name, x) -> sp.Matrix:
-    try:
-        if isinstance(m, np.ndarray):
-            return sp.Matrix(m.tolist())
-        rows = [[sp.sympify(e, locals=local) if isinstance(e, str) else e for e in row]
-                for row in m]
-        return sp.Matrix(rows).applyfunc(sp.sympify)
-    except (sp.SympifyError, SyntaxError, TypeError, ValueError) as exc:
-        raise ProcessError(f"{name}: T[{x}] cannot be read as a matrix: {exc}") from None
+    """``T[x]`` as a sympy matrix. Strings go through the safe expression parser (they
+    may come from a file); sympy expressions and plain numbers are taken as they are."""
+    if isinstance(m, sp.MatrixBase):
+        return sp.Matrix(m)
+    if isinstance(m, np.ndarray):
+        m = m.tolist()
+    if not isinstance(m, list | tuple) or not all(isinstance(row, list | tuple) for row in m):
+        raise ProcessError(f"{name}: T[{x}] must be a matrix (a list of rows)")
+    rows = [[_entry(e, local, f"{name}: T[{x}][{i}][{j}]") for j, e in enumerate(row)]
+            for i, row in enumerate(m)]
+    if any(len(row) != len(rows) for row in rows):
+        raise ProcessError(f"{name}: T[{x}] is not square: it has {len(rows)} rows of "
+                           f"lengths {sorted({len(row) for row in rows})}")
+    return sp.Matrix(rows)
+
+
+def _entry(e, local, where: str) -> sp.Expr:
+    if isinstance(e, sp.Basic):
+        return e
+    if isinstance(e, np.generic):
+        e = e.item()
+    return parse_expression(e, local, where)
 
 
 class Process:

@@ -176,7 +176,7 @@ def symbolic_stationary(process: Process, timeout: float = 10.0) -> sp.Matrix | 
     spectrally normalised processes, and when sympy does not finish within ``timeout``.
     Cached per symbolic definition.
     """
-    if process.generalized or process.normalized:
+    if process.generalized or process.normalized or not process._definition.symbolic_ok:
         return None
     d = process._definition
     if not hasattr(d, "_stationary"):

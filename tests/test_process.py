@@ -50,7 +50,7 @@ def test_shape_mismatch():
 
 
 def test_undeclared_symbol():
-    with pytest.raises(ProcessError, match="undeclared symbols"):
+    with pytest.raises(ProcessError, match="unknown name 'q'"):
         Process("u", [[["q", "0"], ["1", "0"]]])
 
 
