@@ -7,10 +7,9 @@ import math
 import numpy as np
 import sympy as sp
 
-from dynamics.attractor import blackwell_entropy_rate
+from dynamics.entropy_rate import entropy_rate
 from processes import (
     Process,
-    entropy_rate,
     epsilon_machine,
     excess_entropy,
     explore_mixed_states,
@@ -45,13 +44,9 @@ def describe_process(process: Process, depth: int = 10, max_states: int = 10_000
     """
     msp = explore_mixed_states(process, max_states=max_states)
     em = epsilon_machine(process, mixed_states=msp)
-    h_mu = entropy_rate(process, max_length=max(depth, 12), machine=em)
+    h_mu = entropy_rate(process, max_length=max(depth, 12), machine=em,
+                        n_points=blackwell_points, seed=seed)
     excess = excess_entropy(process, h_mu.bits)
-    upper_bound = None
-    if not h_mu.exact:
-        # The Blackwell average is unbiased; h(L) stays as the (tight) upper bound.
-        upper_bound = h_mu.bits
-        h_mu = blackwell_entropy_rate(process, n_points=blackwell_points, seed=seed)
     latex = dict(process.latex())
     closed_forms = {
         "stationary": symbolic_stationary(process),
@@ -71,7 +66,7 @@ def describe_process(process: Process, depth: int = 10, max_states: int = 10_000
         "entropy_rate_bits": h_mu.bits,
         "entropy_rate_stderr_bits": _finite(h_mu.stderr_bits) or 0.0,
         "entropy_rate_method": h_mu.method,
-        "entropy_rate_upper_bound_bits": upper_bound,
+        "entropy_rate_upper_bound_bits": h_mu.upper_bound_bits,
         "statistical_complexity_bits": _finite(em.statistical_complexity_bits),
         "causal_states": None if em.machine is None else em.machine.n_states,
         # With an estimated h_mu the sum is truncated where the estimate was taken.

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import networkx as nx
 
-from dynamics.attractor import blackwell_entropy_rate
+from dynamics.entropy_rate import entropy_rate
 from dynamics.msp import mixed_state_presentation, msp_summary, msp_to_process
-from processes import Process, entropy_rate, epsilon_machine, is_unifilar
+from processes import Process, epsilon_machine
 
 from ._io import atomic_write
 
@@ -32,12 +32,13 @@ def msp_report(process: Process, max_depth: int | None = None,
         rate = entropy_rate(machine)
     else:
         info["statistical_complexity_bits"] = None
-        # A depth limit can cut a finite MSP short; a unifilar presentation still gives
-        # the exact rate.
-        rate = entropy_rate(process) if is_unifilar(process) else blackwell_entropy_rate(process)
+        # A depth limit can cut a finite MSP short; the policy still finds an exact rate
+        # for a unifilar presentation.
+        rate = entropy_rate(process, seed=0)
     info["entropy_rate_bits"] = rate.bits
     info["entropy_rate_stderr_bits"] = rate.stderr_bits
     info["entropy_rate_method"] = rate.method
+    info["entropy_rate_upper_bound_bits"] = rate.upper_bound_bits
     return graph, info
 
 

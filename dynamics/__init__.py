@@ -5,6 +5,7 @@ the chaos game are in bits unless a name says nats.
 """
 
 from .attractor import ChaosGame, blackwell_entropy_rate, chaos_game, sample_attractor
+from .entropy_rate import entropy_rate
 from .belief import BeliefFixedPoint, BeliefIFS, belief_lyapunov_spectrum
 from .fixed_points import FixedPoint, fixed_points
 from .lyapunov import (
@@ -26,6 +27,7 @@ __all__ = [
     "FixedPoint", "Flow", "LyapunovResult", "SymbolicFlow", "SymbolicIFS",
     "SymbolicMap", "TextbookEntry", "TorchDrivenMap", "belief_colors",
     "belief_lyapunov_spectrum", "blackwell_entropy_rate", "chaos_game", "draw_msp",
+    "entropy_rate",
     "fixed_points", "get_system", "integrate", "iterate", "list_systems", "load_system",
     "lyapunov_dimension", "lyapunov_spectrum", "mixed_state_presentation", "msp_summary",
     "msp_to_process", "plot_simplex", "sample_attractor", "simplex_coordinates",

@@ -10,7 +10,7 @@ from .information import (
     EntropyRate,
     ExcessEntropy,
     block_entropies,
-    entropy_rate,
+    exact_entropy_rate,
     excess_entropy,
     myopic_entropies,
 )
@@ -32,7 +32,7 @@ from .structure import (
 __all__ = [
     "CatalogueEntry", "EntropyRate", "EpsilonMachine", "ExcessEntropy", "MixedStates",
     "Parameter", "ParameterError", "Process", "ProcessDataset", "ProcessError", "Samples",
-    "SpecError", "belief_levels", "block_entropies", "entropy_bits", "entropy_rate",
+    "SpecError", "belief_levels", "block_entropies", "entropy_bits", "exact_entropy_rate",
     "enumerate_words",
     "epsilon_machine", "excess_entropy", "explore_mixed_states", "generate", "get_process",
     "is_unifilar", "list_processes", "load_process", "minimize", "myopic_entropies",

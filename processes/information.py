@@ -18,8 +18,8 @@ from .process import Process
 from .structure import EpsilonMachine, epsilon_machine, is_unifilar
 
 __all__ = [
-    "myopic_entropies", "block_entropies", "EntropyRate", "entropy_rate",
-    "ExcessEntropy", "excess_entropy",
+    "myopic_entropies", "block_entropies", "EntropyRate", "exact_entropy_rate",
+    "myopic_within_budget", "ExcessEntropy", "excess_entropy",
 ]
 
 
@@ -54,47 +54,56 @@ class EntropyRate:
     ----------
     bits : float
     stderr_bits : float
-        0 when exact; for ``"myopic-upper-bound"`` the last step ``h(L-1) - h(L)``; for
-        ``"blackwell"`` the batch-means standard error of the chaos-game average.
+        A standard error (one sigma): 0 when exact; for ``"blackwell"`` the batch-means
+        standard error of the chaos-game average; for ``"myopic-extrapolated"`` the
+        spread of two successive geometric extrapolations of ``h(L)``.
     method : str
-        ``"exact"`` (unifilar presentation or finite recurrent MSP),
-        ``"myopic-upper-bound"`` (``h(L)`` at the largest L computed; an upper bound) or
-        ``"blackwell"`` (average of ``H[p(eta)]`` over the Blackwell measure).
+        ``"exact"`` (unifilar presentation or finite recurrent MSP), ``"blackwell"``
+        (average of ``H[p(eta)]`` over the Blackwell measure) or
+        ``"myopic-extrapolated"`` (``h(L)`` with its geometric tail summed).
+    upper_bound_bits : float or None
+        ``h(L)`` at the largest L computed: a proven upper bound on the rate (None when
+        exact or not computed). ``bits`` never exceeds it.
+    upper_bound_length : int or None
+        That L.
     """
 
     bits: float
     stderr_bits: float
     method: str
+    upper_bound_bits: float | None = None
+    upper_bound_length: int | None = None
 
     @property
     def exact(self) -> bool:
         return self.method == "exact"
 
+    @property
+    def nats(self) -> float:
+        return self.bits * float(np.log(2))
 
-def entropy_rate(process: Process, max_length: int = 10, max_beliefs: int = 2_000_000,
-                 machine: EpsilonMachine | None = None) -> EntropyRate:
-    """Entropy rate ``h_mu`` in bits: exact where a finite unifilar presentation exists,
-    otherwise the converged myopic entropy ``h(max_length)``, an upper bound.
 
-    ``machine`` reuses an `epsilon_machine` result the caller already has.
+def exact_entropy_rate(process: Process,
+                       machine: EpsilonMachine | None = None) -> EntropyRate | None:
+    """``h_mu`` in bits, exactly, where a finite unifilar presentation exists; else None.
+
+    The presentation is the process itself when unifilar, or the recurrent part of its
+    finite mixed-state presentation. ``machine`` reuses an `epsilon_machine` result the
+    caller already has. The full policy, with estimates for the other processes, is
+    `dynamics.entropy_rate`.
     """
     if is_unifilar(process):
         return EntropyRate(_unifilar_rate(process), 0.0, "exact")
     em = machine or epsilon_machine(process)
     if em.machine is not None:
         return EntropyRate(_unifilar_rate(em.machine), 0.0, "exact")
-    h = _myopic_within_budget(process, max_length, max_beliefs)
-    step = float(h[-2] - h[-1]) if len(h) > 1 else float("nan")
-    return EntropyRate(float(h[-1]), abs(step), "myopic-upper-bound")
+    return None
 
 
-def _unifilar_rate(process: Process) -> float:
-    emit = process.T.sum(axis=2).T  # (n, k)
-    return float(process.pi @ entropy_bits(emit))
-
-
-def _myopic_within_budget(process: Process, max_length: int, max_beliefs: int) -> np.ndarray:
-    """``h(1..L)`` for the largest ``L <= max_length`` within the belief budget."""
+def myopic_within_budget(process: Process, max_length: int,
+                         max_beliefs: int = 2_000_000) -> np.ndarray:
+    """``h(1..L)`` in bits for the largest ``L <= max_length`` whose levels stay within
+    ``max_beliefs`` distinct beliefs (at least ``h(1)``)."""
     out = []
     try:
         for h in _iter_myopic(process, max_length, max_beliefs=max_beliefs):
@@ -103,6 +112,11 @@ def _myopic_within_budget(process: Process, max_length: int, max_beliefs: int) -
         if not out:
             raise
     return np.array(out)
+
+
+def _unifilar_rate(process: Process) -> float:
+    emit = process.T.sum(axis=2).T  # (n, k)
+    return float(process.pi @ entropy_bits(emit))
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from dynamics import entropy_rate
 from processes import (
     ProcessError,
-    entropy_rate,
     epsilon_machine,
     excess_entropy,
     explore_mixed_states,
@@ -114,6 +114,7 @@ def test_post_quantum_is_a_valid_ghmm():
 
 def test_sns_is_nonunifilar_with_infinite_msp():
     p = get_process("sns")
-    rate = entropy_rate(p, max_length=12)
-    assert rate.method == "myopic-upper-bound"
+    rate = entropy_rate(p, max_length=12, seed=0)
+    assert rate.method in ("blackwell", "myopic-extrapolated")
+    assert rate.bits <= rate.upper_bound_bits
     assert epsilon_machine(p, max_states=300).machine is None
