@@ -5,8 +5,8 @@ the chaos game are in bits unless a name says nats.
 """
 
 from .attractor import ChaosGame, blackwell_entropy_rate, chaos_game, sample_attractor
-from .entropy_rate import entropy_rate
 from .belief import BeliefFixedPoint, BeliefIFS, belief_lyapunov_spectrum
+from .entropy_rate import entropy_rate
 from .fixed_points import FixedPoint, fixed_points
 from .lyapunov import (
     DivergenceError,

@@ -10,8 +10,14 @@ from strategies import random_hmm
 from dynamics.attractor import chaos_game, sample_attractor
 from dynamics.belief import BeliefIFS
 from dynamics.msp import mixed_state_presentation, msp_summary, msp_to_process
-from processes import Process, ProcessError, epsilon_machine, exact_entropy_rate, get_process
-from processes import myopic_entropies
+from processes import (
+    Process,
+    ProcessError,
+    epsilon_machine,
+    exact_entropy_rate,
+    get_process,
+    myopic_entropies,
+)
 
 MSP_TABLE = [("golden_mean", 3), ("even", 4), ("z1r", 7), ("rrxor", 36)]
 

@@ -6,9 +6,9 @@ import sympy as sp
 
 from processes import (
     block_entropies,
-    exact_entropy_rate,
     enumerate_words,
     epsilon_machine,
+    exact_entropy_rate,
     get_process,
     myopic_entropies,
     symbolic_entropy_rate,
