@@ -8,10 +8,17 @@ from pathlib import Path
 import networkx as nx
 
 from dynamics.entropy_rate import entropy_rate
-from dynamics.msp import mixed_state_presentation, msp_summary, msp_to_process
-from processes import Process, epsilon_machine
+from processes import (
+    Process,
+    epsilon_machine,
+    mixed_state_presentation,
+    msp_summary,
+    msp_to_process,
+)
 
 from ._io import atomic_write
+from ._nulls import explain_nulls
+from .describe import null_reasons
 
 __all__ = ["msp_report", "save_graph"]
 
@@ -39,7 +46,7 @@ def msp_report(process: Process, max_depth: int | None = None,
     info["entropy_rate_stderr_bits"] = rate.stderr_bits
     info["entropy_rate_method"] = rate.method
     info["entropy_rate_upper_bound_bits"] = rate.upper_bound_bits
-    return graph, info
+    return graph, explain_nulls(info, null_reasons(max_states))
 
 
 def save_graph(graph: nx.DiGraph, path: str | Path) -> Path:

@@ -16,7 +16,6 @@ from .lyapunov import (
     lyapunov_dimension,
     lyapunov_spectrum,
 )
-from .msp import mixed_state_presentation, msp_summary, msp_to_process
 from .plots import belief_colors, draw_msp, plot_simplex, simplex_coordinates
 from .system_spec import load_system
 from .systems import DrivenMap, Flow, SymbolicFlow, SymbolicIFS, SymbolicMap, TorchDrivenMap
@@ -27,8 +26,7 @@ __all__ = [
     "FixedPoint", "Flow", "LyapunovResult", "SymbolicFlow", "SymbolicIFS",
     "SymbolicMap", "TextbookEntry", "TorchDrivenMap", "belief_colors",
     "belief_lyapunov_spectrum", "blackwell_entropy_rate", "chaos_game", "draw_msp",
-    "entropy_rate",
-    "fixed_points", "get_system", "integrate", "iterate", "list_systems", "load_system",
-    "lyapunov_dimension", "lyapunov_spectrum", "mixed_state_presentation", "msp_summary",
-    "msp_to_process", "plot_simplex", "sample_attractor", "simplex_coordinates",
+    "entropy_rate", "fixed_points", "get_system", "integrate", "iterate", "list_systems",
+    "load_system", "lyapunov_dimension", "lyapunov_spectrum", "plot_simplex",
+    "sample_attractor", "simplex_coordinates",
 ]

@@ -25,7 +25,7 @@ import numpy as np
 
 from processes import EntropyRate, Process
 from processes.information import exact_entropy_rate, myopic_within_budget
-from processes.structure import EpsilonMachine
+from processes.msp import EpsilonMachine
 
 from .attractor import chaos_game
 

@@ -14,14 +14,23 @@ from .information import (
     excess_entropy,
     myopic_entropies,
 )
-from .mixed_states import MixedStates, belief_levels, explore_mixed_states
+from .mixed_states import belief_levels
+from .msp import (
+    EpsilonMachine,
+    MixedStates,
+    epsilon_machine,
+    explore_mixed_states,
+    mixed_state_presentation,
+    msp_summary,
+    msp_to_process,
+    recurrent_part,
+    transient_part,
+)
 from .parameters import Parameter, parse_domain
 from .process import Process
 from .sampling import Samples, enumerate_words, generate
 from .spec import load_process, process_from_dict
 from .structure import (
-    EpsilonMachine,
-    epsilon_machine,
     is_unifilar,
     minimize,
     symbolic_entropy_rate,
@@ -35,7 +44,8 @@ __all__ = [
     "SpecError", "belief_levels", "block_entropies", "entropy_bits", "exact_entropy_rate",
     "enumerate_words",
     "epsilon_machine", "excess_entropy", "explore_mixed_states", "generate", "get_process",
-    "is_unifilar", "list_processes", "load_process", "minimize", "myopic_entropies",
+    "is_unifilar", "list_processes", "load_process", "minimize", "mixed_state_presentation",
+    "msp_summary", "msp_to_process", "myopic_entropies", "recurrent_part", "transient_part",
     "parse_domain", "process_from_dict", "register", "symbolic_entropy_rate",
     "symbolic_stationary", "symbolic_statistical_complexity",
 ]

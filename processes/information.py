@@ -14,8 +14,9 @@ import numpy as np
 from ._linalg import entropy_bits
 from .errors import ProcessError
 from .mixed_states import belief_levels
+from .msp import EpsilonMachine, epsilon_machine
 from .process import Process
-from .structure import EpsilonMachine, epsilon_machine, is_unifilar
+from .structure import is_unifilar
 
 __all__ = [
     "myopic_entropies", "block_entropies", "EntropyRate", "exact_entropy_rate",

@@ -1,4 +1,6 @@
-"""Causal structure: unifilarity, epsilon-machine minimisation and closed forms.
+"""Causal structure: unifilarity, minimisation into causal states, and closed forms.
+
+The epsilon-machine itself is built in `processes.msp`, from the mixed-state presentation.
 
 Closed forms (stationary distribution, entropy rate, statistical complexity) are derived
 from the symbolic matrices; every one has a numeric counterpart at the bound parameters.
@@ -7,19 +9,15 @@ from the symbolic matrices; every one has a numeric counterpart at the bound par
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 
-from ._linalg import entropy_bits
-from .mixed_states import MixedStates, explore_mixed_states
 from .process import Process
 
 __all__ = [
-    "is_unifilar", "minimize", "epsilon_machine", "EpsilonMachine",
-    "symbolic_stationary", "symbolic_entropy_rate", "symbolic_statistical_complexity",
-    "run_with_timeout", "process_from_transitions",
+    "is_unifilar", "minimize", "symbolic_stationary", "symbolic_entropy_rate",
+    "symbolic_statistical_complexity", "run_with_timeout",
 ]
 
 _ZERO = 1e-12
@@ -83,63 +81,6 @@ def _quotient(process: Process, labels: np.ndarray) -> Process:
             if succ[i, x] >= 0:
                 T[x, c, labels[succ[i, x]]] = emit[i, x]
     return Process.from_arrays(T, name=f"{process.name} (epsilon-machine)")
-
-
-@dataclass(frozen=True)
-class EpsilonMachine:
-    """The epsilon-machine of a process, or the reason it is not available.
-
-    Attributes
-    ----------
-    machine : Process or None
-        Minimal unifilar presentation; None when the recurrent MSP is not finite.
-    labels : ndarray or None, shape (n,)
-        For a unifilar input: causal state of each original state.
-    source : str
-        ``"unifilar"`` (minimised presentation) or ``"msp"`` (minimised recurrent MSP).
-    """
-
-    machine: Process | None
-    labels: np.ndarray | None
-    source: str
-
-    @property
-    def statistical_complexity_bits(self) -> float | None:
-        """``C_mu = H[pi]`` over causal states in bits; None when infinite."""
-        if self.machine is None:
-            return None
-        return float(entropy_bits(self.machine.pi))
-
-
-def process_from_transitions(edges, edge_prob, nodes, n_symbols: int, name: str) -> Process:
-    """The process on ``nodes`` whose ``T[x][i, j]`` are the transitions ``(i, x, j)`` with
-    probabilities ``edge_prob`` (edges leaving ``nodes`` are dropped): how a mixed-state
-    presentation, as arrays or as a graph, becomes a unifilar process."""
-    where = {int(node): a for a, node in enumerate(nodes)}
-    T = np.zeros((n_symbols, len(where), len(where)))
-    for (src, x, dst), p in zip(edges, edge_prob, strict=True):
-        if src in where and dst in where:
-            T[x, where[src], where[dst]] = p
-    return Process.from_arrays(T, name=name)
-
-
-def epsilon_machine(process: Process, max_states: int = 10_000,
-                    mixed_states: MixedStates | None = None) -> EpsilonMachine:
-    """Minimal unifilar presentation: minimise ``process`` itself if unifilar, else its
-    recurrent mixed-state presentation when that is finite within ``max_states``.
-
-    ``mixed_states`` reuses an exploration the caller already has (`explore_mixed_states`).
-    """
-    if is_unifilar(process):
-        labels = minimize(process)
-        return EpsilonMachine(_quotient(process, labels), labels, "unifilar")
-    ms = mixed_states or explore_mixed_states(process, max_states=max_states)
-    if not ms.closed:
-        return EpsilonMachine(None, None, "msp")
-    recurrent = process_from_transitions(ms.edges.tolist(), ms.edge_prob,
-                                         np.flatnonzero(ms.recurrent), process.n_symbols,
-                                         f"{process.name} (recurrent MSP)")
-    return EpsilonMachine(_quotient(recurrent, minimize(recurrent)), None, "msp")
 
 
 # -- symbolic closed forms ----------------------------------------------------------------

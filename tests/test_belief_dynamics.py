@@ -9,13 +9,15 @@ from strategies import random_hmm
 
 from dynamics.attractor import chaos_game, sample_attractor
 from dynamics.belief import BeliefIFS
-from dynamics.msp import mixed_state_presentation, msp_summary, msp_to_process
 from processes import (
     Process,
     ProcessError,
     epsilon_machine,
     exact_entropy_rate,
     get_process,
+    mixed_state_presentation,
+    msp_summary,
+    msp_to_process,
     myopic_entropies,
 )
 
