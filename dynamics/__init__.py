@@ -5,9 +5,9 @@ the chaos game are in bits unless a name says nats.
 """
 
 from .attractor import ChaosGame, blackwell_entropy_rate, chaos_game, sample_attractor
-from .belief import BeliefFixedPoint, BeliefIFS, belief_lyapunov_spectrum
+from .belief import BeliefIFS, belief_coordinates, belief_lyapunov_spectrum
 from .entropy_rate import entropy_rate
-from .fixed_points import FixedPoint, fixed_points
+from .fixed_points import FixedPoint, classify_stability, fixed_points
 from .lyapunov import (
     DivergenceError,
     LyapunovResult,
@@ -22,11 +22,11 @@ from .systems import DrivenMap, Flow, SymbolicFlow, SymbolicIFS, SymbolicMap, To
 from .textbook import CATALOGUE, TextbookEntry, get_system, list_systems
 
 __all__ = [
-    "CATALOGUE", "BeliefFixedPoint", "BeliefIFS", "ChaosGame", "DivergenceError", "DrivenMap",
-    "FixedPoint", "Flow", "LyapunovResult", "SymbolicFlow", "SymbolicIFS",
-    "SymbolicMap", "TextbookEntry", "TorchDrivenMap", "belief_colors",
-    "belief_lyapunov_spectrum", "blackwell_entropy_rate", "chaos_game", "draw_msp",
-    "entropy_rate", "fixed_points", "get_system", "integrate", "iterate", "list_systems",
-    "load_system", "lyapunov_dimension", "lyapunov_spectrum", "plot_simplex",
-    "sample_attractor", "simplex_coordinates",
+    "BeliefIFS", "CATALOGUE", "ChaosGame", "DivergenceError", "DrivenMap", "FixedPoint", "Flow",
+    "LyapunovResult", "SymbolicFlow", "SymbolicIFS", "SymbolicMap", "TextbookEntry",
+    "TorchDrivenMap", "belief_colors", "belief_coordinates", "belief_lyapunov_spectrum",
+    "blackwell_entropy_rate", "chaos_game", "classify_stability", "draw_msp", "entropy_rate",
+    "fixed_points", "get_system", "integrate", "iterate", "list_systems", "load_system",
+    "lyapunov_dimension", "lyapunov_spectrum", "plot_simplex", "sample_attractor",
+    "simplex_coordinates",
 ]

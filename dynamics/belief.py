@@ -9,18 +9,41 @@ engine that serves textbook chaos serves beliefs too. Tangent vectors live in th
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.linalg
 import sympy as sp
 
 from processes import Process, ProcessError, entropy_bits
+from processes._kernels import NEG_TOL
+from processes._validate import negative_probability_error
 from processes.structure import run_with_timeout
 
-__all__ = ["BeliefIFS", "BeliefFixedPoint", "belief_lyapunov_spectrum"]
+if TYPE_CHECKING:
+    from .fixed_points import FixedPoint
+
+__all__ = ["BeliefIFS", "belief_coordinates", "belief_lyapunov_spectrum", "chart_basis"]
 
 # Relative size of a singular value of T[x] below which T[x] counts as rank-deficient.
 _RANK_TOL = 1e-12
+
+
+def chart_basis(r: np.ndarray) -> np.ndarray:
+    """Orthonormal rows (n - 1, n) spanning the belief tangent space ``{v : v r = 0}``."""
+    return scipy.linalg.null_space(np.asarray(r, dtype=float)[None, :]).T
+
+
+def belief_coordinates(process: Process, beliefs: np.ndarray) -> np.ndarray:
+    """The one chart of belief space: beliefs (m, n) -> coordinates (m, n - 1).
+
+    The origin is ``pi`` (``pi r = 1``, so it lies on the belief plane
+    ``{eta : eta r = 1}``) and the axes are the orthonormal `chart_basis` of the tangent
+    space, so Euclidean distances between beliefs are preserved. Every belief cloud
+    (attractor samples, probe targets, network comparisons) is measured in it.
+    """
+    beliefs = np.asarray(beliefs, dtype=float)
+    return (beliefs - process.pi) @ chart_basis(process.r).T
 
 
 class BeliefIFS:
@@ -53,7 +76,7 @@ class BeliefIFS:
         self.tangent_dim = process.n_states - 1
         self.n_inputs = process.n_symbols
         # Orthonormal rows spanning {v : v r = 0}: shape (n - 1, n).
-        self.basis = scipy.linalg.null_space(self.r[None, :]).T
+        self.basis = chart_basis(self.r)
         singular_values = np.linalg.svd(self.T, compute_uv=False)  # (k, n), descending
         rank_deficient = singular_values[:, -1] < _RANK_TOL * singular_values[:, 0]
         self.singular_tolerance = _RANK_TOL if rank_deficient.any() else 0.0
@@ -86,8 +109,7 @@ class BeliefIFS:
 
     # -- tangent coordinates: beliefs form the affine plane {eta : eta r = 1} ----------
     def coordinates(self, eta: np.ndarray) -> np.ndarray:
-        """Beliefs (batch, n) -> coordinates (batch, n - 1) in `basis`, origin ``pi``
-        (``pi r = 1``, so ``pi`` lies on the plane)."""
+        """Beliefs (batch, n) -> coordinates (batch, n - 1): `belief_coordinates`."""
         return (eta - self.process.pi) @ self.basis.T
 
     def point(self, c: np.ndarray) -> np.ndarray:
@@ -120,21 +142,30 @@ class BeliefIFS:
         return np.einsum("ai,bij,cj->bca", B, J, B)
 
     def choose(self, eta: np.ndarray, rng: np.random.Generator):
-        """Draw ``u ~ p(eta)``; also return ``H[p(eta)]`` in nats. Shapes (batch,)."""
-        p = np.clip(self.probabilities(eta), 0.0, None)
+        """Draw ``u ~ p(eta)``; also return ``H[p(eta)]`` in nats. Shapes (batch,).
+
+        Raises `ProcessError` if some ``p_x(eta)`` is negative: a generalized HMM that
+        passed its finite-depth word check can still fail on the longer words the
+        Lyapunov run reaches, and clipping would hide that.
+        """
+        p = self.probabilities(eta)
+        if p.min() < -NEG_TOL:
+            raise negative_probability_error(self.process, float(p.min()),
+                                             "running the belief IFS")
+        p = np.clip(p, 0.0, None)
         p /= p.sum(axis=1, keepdims=True)
         u = (rng.random(len(eta))[:, None] > np.cumsum(p, axis=1)).sum(axis=1)
         u = np.minimum(u, self.n_inputs - 1)
         return u, entropy_bits(p) * math.log(2)
 
     # -- torch versions (for batches on a GPU, or next to a network) --------------------
-    def torch_probabilities(self, eta):
+    def probabilities_torch(self, eta):
         """``p_x(eta)``: tensor (batch, n) -> (batch, k), on ``eta``'s device and dtype."""
         import torch
 
         return eta @ torch.as_tensor(self.Tr, dtype=eta.dtype, device=eta.device)
 
-    def torch_step(self, eta, u):
+    def step_torch(self, eta, u):
         """``f_u(eta)``: tensors (batch, n), (batch,) long -> (batch, n)."""
         import torch
 
@@ -184,12 +215,16 @@ class BeliefIFS:
         return out
 
     # -- fixed points ------------------------------------------------------------------
-    def fixed_points(self, symbolic: bool = True, timeout: float = 10.0):
+    def fixed_points(self, symbolic: bool = True, timeout: float = 10.0) -> list[FixedPoint]:
         """Fixed points of every ``f_x``: the left eigenvectors of ``T[x]`` with ``eta r != 0``.
 
-        Returns a list of `BeliefFixedPoint` (numeric always; ``exact`` holds the sympy
-        eigenvector when sympy finds it within ``timeout`` seconds).
+        Returns a list of `dynamics.FixedPoint` with ``input`` the symbol, ``point`` the
+        belief (n,), ``eigenvalues`` those of the tangent map (n - 1,), and ``exact`` the
+        sympy eigenvector (a 1 x n row) when sympy finds it within ``timeout`` seconds.
+        `dynamics.fixed_points` (Newton in tangent coordinates) gives the same points.
         """
+        from .fixed_points import FixedPoint, classify_stability
+
         points = []
         exact_by_symbol = (self._symbolic_fixed_points(timeout) if symbolic
                            else [None] * self.n_inputs)
@@ -204,11 +239,9 @@ class BeliefIFS:
                     continue
                 eta = vec / norm
                 eig = np.linalg.eigvals(self.tangent(eta[None, :], np.array([x]))[0])
-                stable = bool(np.all(np.abs(eig) < 1 - 1e-12))
-                label = "stable" if stable else (
-                    "unstable" if np.all(np.abs(eig) > 1 + 1e-12) else "saddle")
                 exact = _match_exact(eta, exact_by_symbol[x], self.process)
-                points.append(BeliefFixedPoint(x, eta, float(lam.real), eig, label, exact))
+                points.append(FixedPoint(eta, eig, classify_stability(eig, is_flow=False), 1,
+                                         eta[None, :], exact, x))
         return points
 
     def _symbolic_fixed_points(self, timeout):
@@ -222,36 +255,6 @@ class BeliefIFS:
             return [None] * self.n_inputs
         found = run_with_timeout(solve, timeout)
         return found if found is not None else [None] * self.n_inputs
-
-
-class BeliefFixedPoint:
-    """A fixed point of one belief map ``f_symbol``.
-
-    Attributes
-    ----------
-    symbol : int
-    belief : ndarray, shape (n,)
-    eigenvalue : float
-        Eigenvalue of ``T[symbol]`` it belongs to (``p_symbol`` at the fixed point).
-    jacobian_eigenvalues : ndarray, shape (n - 1,)
-        Eigenvalues of the tangent map there.
-    stability : str
-        ``"stable"``, ``"unstable"`` or ``"saddle"``.
-    exact : sympy.Matrix or None
-        Closed form (a 1 x n row in the parameters) when sympy found it.
-    """
-
-    def __init__(self, symbol, belief, eigenvalue, jacobian_eigenvalues, stability, exact):
-        self.symbol = symbol
-        self.belief = belief
-        self.eigenvalue = eigenvalue
-        self.jacobian_eigenvalues = jacobian_eigenvalues
-        self.stability = stability
-        self.exact = exact
-
-    def __repr__(self) -> str:
-        return (f"BeliefFixedPoint(symbol={self.symbol}, belief={np.round(self.belief, 6)}, "
-                f"stability={self.stability!r})")
 
 
 def _match_exact(eta, candidates, process):

@@ -17,7 +17,7 @@ from scipy.optimize import root
 
 from processes.structure import run_with_timeout
 
-__all__ = ["FixedPoint", "fixed_points"]
+__all__ = ["FixedPoint", "classify_stability", "fixed_points"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,14 +32,18 @@ class FixedPoint:
         (dim,) complex eigenvalues of the Jacobian of ``f`` (flow) or of ``F^period`` (map);
         (tangent_dim,) for a map on an affine subspace (the belief IFS).
     stability : str
-        'stable', 'unstable' or 'saddle'; 'marginal' when an eigenvalue lies on the boundary
-        (modulus 1 for maps, real part 0 for flows) and none already makes it a saddle.
+        One vocabulary for every system (`classify_stability`): 'stable', 'unstable',
+        'saddle', or 'marginal' when an eigenvalue lies on the boundary (modulus 1 for
+        maps, real part 0 for flows) and none already makes it a saddle.
     period : int
         1 for fixed points.
     orbit : numpy.ndarray
         (period, dim) the orbit starting at ``point``.
     exact : tuple of sympy.Expr or None
         Closed form of ``point`` when sympy found one.
+    input : int or None
+        For a driven map (a belief IFS, an RNN): the input (symbol, token) whose map
+        ``F_input`` the point is fixed under; None for autonomous systems.
     """
 
     point: np.ndarray
@@ -48,9 +52,13 @@ class FixedPoint:
     period: int
     orbit: np.ndarray
     exact: tuple | None = None
+    input: int | None = None
 
 
-def _classify(eigenvalues: np.ndarray, is_flow: bool, tol: float = 1e-9) -> str:
+def classify_stability(eigenvalues: np.ndarray, is_flow: bool, tol: float = 1e-9) -> str:
+    """'stable', 'unstable', 'saddle' or 'marginal' from the Jacobian's eigenvalues (of the
+    vector field for a flow, of the map or its period-p power for a map)."""
+    eigenvalues = np.asarray(eigenvalues)
     growth = eigenvalues.real if is_flow else np.abs(eigenvalues) - 1.0
     if (growth > tol).any() and (growth < -tol).any():
         return "saddle"
@@ -241,8 +249,9 @@ def fixed_points(system, period: int = 1, *, input: int | None = None, bounds=No
                       if close(orbit[0], p)), None)
         if chart is not None:
             orbit = np.array([chart.to_point(c) for c in orbit])
-        results.append(FixedPoint(orbit[0], eigenvalues, _classify(eigenvalues, is_flow),
-                                  period, orbit, exact))
+        results.append(FixedPoint(orbit[0], eigenvalues,
+                                  classify_stability(eigenvalues, is_flow), period, orbit,
+                                  exact, None if is_flow else u))
     return sorted(results, key=lambda r: tuple(r.point))
 
 

@@ -267,7 +267,7 @@ class Process:
         """``T[x] r`` stacked as columns, shape (n, k): ``p_x(eta) = (eta @ Tr)[x]``."""
         return np.einsum("xij,j->ix", self.T, self.r)
 
-    def torch_matrices(self, device=None, dtype=None):
+    def T_torch(self, device=None, dtype=None):
         """``T`` as a torch tensor of shape (k, n, n) (float64 unless ``dtype`` says)."""
         import torch
 

@@ -125,15 +125,15 @@ def test_symbolic_fixed_points_match_iteration():
     ifs = BeliefIFS(get_process("mess3", x=0.05, a=0.85))
     points = ifs.fixed_points()
     for x in range(3):
-        stable = [fp for fp in points if fp.symbol == x and fp.stability == "stable"]
+        stable = [fp for fp in points if fp.input == x and fp.stability == "stable"]
         assert len(stable) == 1
         eta = np.full((1, 3), 1 / 3)
         for _ in range(500):
             eta = ifs.step(eta, np.array([x]))
-        np.testing.assert_allclose(stable[0].belief, eta[0], atol=1e-10)
+        np.testing.assert_allclose(stable[0].point, eta[0], atol=1e-10)
         assert stable[0].exact is not None
         value = np.array(stable[0].exact.subs(ifs.process.symbol_values), dtype=float)[0]
-        np.testing.assert_allclose(value, stable[0].belief, atol=1e-10)
+        np.testing.assert_allclose(value, stable[0].point, atol=1e-10)
 
 
 @settings(max_examples=20, deadline=None)
@@ -150,9 +150,9 @@ def test_torch_maps_match_numpy():
     ifs = BeliefIFS(get_process("mess3", x=0.05, a=0.85))
     eta = np.random.default_rng(0).dirichlet(np.ones(3), size=5)
     u = np.array([0, 1, 2, 2, 1])
-    got = ifs.torch_step(torch.from_numpy(eta), torch.from_numpy(u)).numpy()
+    got = ifs.step_torch(torch.from_numpy(eta), torch.from_numpy(u)).numpy()
     np.testing.assert_allclose(got, ifs.step(eta, u), atol=1e-14)
-    np.testing.assert_allclose(ifs.torch_probabilities(torch.from_numpy(eta)).numpy(),
+    np.testing.assert_allclose(ifs.probabilities_torch(torch.from_numpy(eta)).numpy(),
                                ifs.probabilities(eta), atol=1e-14)
 
 

@@ -109,13 +109,13 @@ def test_belief_map_newton_matches_eigenvectors(symbol):
     # of f_x are the left eigenvectors of T[x] (scaled so that eta r = 1).
     ifs = BeliefIFS(get_process("mess3", x=0.05, a=0.85))
     newton = fixed_points(ifs, input=symbol)
-    exact = [fp for fp in ifs.fixed_points(symbolic=False) if fp.symbol == symbol]
+    exact = [fp for fp in ifs.fixed_points(symbolic=False) if fp.input == symbol]
     assert len(newton) == len(exact) == 2
     for fp in exact:
-        match = [r for r in newton if np.allclose(r.point, fp.belief, atol=1e-9)]
+        match = [r for r in newton if np.allclose(r.point, fp.point, atol=1e-9)]
         assert len(match) == 1 and match[0].stability == fp.stability
         np.testing.assert_allclose(np.sort_complex(match[0].eigenvalues),
-                                   np.sort_complex(fp.jacobian_eigenvalues), atol=1e-8)
+                                   np.sort_complex(fp.eigenvalues), atol=1e-8)
 
 
 def test_fixed_point_of_an_rnn_token_map():

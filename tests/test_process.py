@@ -85,10 +85,10 @@ def test_numeric_matches_symbolic_substitution():
             np.testing.assert_allclose(np.array(m.subs(subs), dtype=float), q.T[k], atol=1e-14)
 
 
-def test_torch_matrices():
+def test_T_torch():
     import torch
 
-    t = get_process("even").torch_matrices()
+    t = get_process("even").T_torch()
     assert t.dtype == torch.float64 and tuple(t.shape) == (2, 2, 2)
 
 
