@@ -121,7 +121,7 @@ def load_system(path: str | Path) -> SymbolicMap | SymbolicFlow | SymbolicIFS:
                 or not all(isinstance(v, int | float) and not isinstance(v, bool)
                            and math.isfinite(v) and abs(v) < 1e300 for v in initial)):
             raise SpecError(f"{path}: key 'initial' must be {len(variables)} finite numbers")
-    common = {"params": params, "initial": initial, "domains": domains}
+    common = {"params": params, "initial": initial, "domains": domains, "name": str(path)}
     try:
         if kind == "ifs":
             for key in ("maps", "probabilities"):

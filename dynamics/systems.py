@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 import sympy as sp
 
+from processes.compiled import CompiledExpressions
 from processes.errors import SpecError
 from processes.expressions import check_name, parse_domain, parse_expression
-from processes.parameters import format_domain
+from processes.parameters import Parameter, bind_parameters
 
 if TYPE_CHECKING:
     import torch
@@ -96,92 +97,80 @@ def _parse(text: str | float | sp.Expr, names: Mapping[str, sp.Symbol], where: s
     return parse_expression(text, names, f"key '{where}'")
 
 
-class _Compiled:
-    """A list of sympy expressions lambdified once for numpy and torch batches."""
-
-    def __init__(self, exprs: Sequence[sp.Expr], args: Sequence[sp.Symbol]):
-        self._np = sp.lambdify(args, list(exprs), modules="numpy", cse=True)
-        # torch functions reject python numbers, so constants such as sqrt(3) become floats.
-        self._floats = [sp.sympify(e).evalf(17) for e in exprs]
-        self._args = tuple(args)
-        self._torch = None  # lambdified on first use: importing torch costs about a second
-
-    def numpy(self, x: np.ndarray, params: np.ndarray) -> np.ndarray:
-        """Evaluate at ``x`` (batch, n_state) -> (batch, n_exprs) float64."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = self._np(*x.T, *params)
-        shape = (x.shape[0],)
-        return np.stack([np.broadcast_to(np.asarray(v, dtype=float), shape) for v in out], -1)
-
-    def torch(self, x: torch.Tensor, params: np.ndarray) -> torch.Tensor:
-        """Evaluate at ``x`` (batch, n_state) float64 tensor -> (batch, n_exprs)."""
-        import torch
-
-        if self._torch is None:
-            self._torch = sp.lambdify(self._args, self._floats, modules="torch", cse=True)
-        out = self._torch(*x.T, *torch.as_tensor(params, dtype=x.dtype, device=x.device))
-        shape = (x.shape[0],)
-        cols = [torch.broadcast_to(torch.as_tensor(v, dtype=x.dtype, device=x.device), shape)
-                for v in out]
-        return torch.stack(cols, -1)
+def _domain(domain, name: str) -> sp.Set:
+    if domain is None:
+        return sp.S.Reals
+    if isinstance(domain, sp.Set):
+        return domain
+    return parse_domain(list(domain) if isinstance(domain, tuple) else domain,
+                        f"key 'parameters.{name}.domain'")
 
 
 class _Symbolic:
     """Shared machinery: named state symbols, parameters with defaults, default initial state."""
 
-    def __init__(self, variables: Sequence[str], params: Mapping[str, float] | None,
-                 initial: Sequence[float] | None, domains: Mapping[str, object] | None):
-        params = dict(params or {})
-        for name in (*variables, *params):
+    def __init__(self, variables: Sequence[str],
+                 params: Mapping[str, float] | Sequence[Parameter] | None,
+                 initial: Sequence[float] | None, domains: Mapping[str, object] | None,
+                 name: str | None = None):
+        self.name = name or type(self).__name__
+        if isinstance(params, Mapping) or params is None:
+            # One domain syntax with processes: an interval string, [lo, hi] or an Interval.
+            domains = domains or {}
+            params = [Parameter(check_name(name, "parameter"), float(value),
+                                _domain(domains.get(name), name))
+                      for name, value in (params or {}).items()]
+        self.parameters: tuple[Parameter, ...] = tuple(params)
+        names = [p.name for p in self.parameters]
+        for name in (*variables, *names):
             check_name(name, "variable or parameter")
-        if len(set(variables)) != len(variables) or set(variables) & set(params):
-            raise ValueError(f"variable and parameter names must be distinct: {variables}, "
-                             f"{sorted(params)}")
+        if len(set(variables)) != len(variables) or set(variables) & set(names) \
+                or len(set(names)) != len(names):
+            raise SpecError(f"variable and parameter names must be distinct: {variables}, "
+                            f"{sorted(names)}")
         self.variables = tuple(variables)
         self.dim = len(variables)
         self.tangent_dim = self.dim
         self.state_symbols = tuple(sp.Symbol(v, real=True) for v in variables)
-        self.param_symbols = tuple(sp.Symbol(p, real=True) for p in params)
+        self.param_symbols = tuple(p.symbol for p in self.parameters)
         self.names = {str(s): s for s in self.state_symbols + self.param_symbols}
-        # One domain syntax with processes: an interval string, [lo, hi] or a sympy Interval.
-        self.domains = {name: d if isinstance(d, sp.Interval)
-                        else parse_domain(list(d) if isinstance(d, tuple) else d,
-                                          f"key 'parameters.{name}.domain'")
-                        for name, d in (domains or {}).items()}
-        self._param_values = np.array([float(v) for v in params.values()])
-        self._check_domains()
+        self._bind({})
         self.default_x0 = None if initial is None else np.asarray(initial, dtype=float)
         if self.default_x0 is not None and self.default_x0.shape != (self.dim,):
-            raise ValueError(f"initial state must have {self.dim} entries, got {initial}")
+            raise SpecError(f"initial state must have {self.dim} entries, got {initial}")
 
     @property
     def params(self) -> dict[str, float]:
         """Current parameter values by name."""
-        pairs = zip(self.param_symbols, self._param_values, strict=True)
-        return {str(s): float(v) for s, v in pairs}
+        return dict(self._values)
+
+    @property
+    def domains(self) -> dict[str, sp.Set]:
+        """Each parameter's domain (a sympy set)."""
+        return {p.name: p.domain for p in self.parameters}
 
     def with_params(self, **overrides: float):
         """Return a copy with some parameters changed; the compiled functions are shared."""
-        unknown = set(overrides) - set(self.params)
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {sorted(unknown)}; this system has "
-                             f"{sorted(self.params)}")
         new = copy.copy(self)
-        new._param_values = np.array([float(overrides.get(k, v)) for k, v in self.params.items()])
-        new._check_domains()
+        new._bind({**self._values, **overrides})
         return new
 
-    def _check_domains(self) -> None:
-        for name, value in self.params.items():
-            if not np.isfinite(value):
-                raise ValueError(f"key 'parameters.{name}': value {value} is not finite")
-            domain = self.domains.get(name)
-            if domain is not None and not bool(domain.contains(sp.Float(value))):
-                raise ValueError(f"key 'parameters.{name}': value {value} outside its domain "
-                                 f"{format_domain(domain)}")
+    def _bind(self, values: Mapping[str, float]) -> None:
+        # The one binding rule, shared with processes: known names, finite, in domain.
+        self._values = bind_parameters(self.parameters, values, self.name)
+        self._param_values = np.array([self._values[p.name] for p in self.parameters])
 
-    def _compile(self, exprs: Sequence[sp.Expr]) -> _Compiled:
-        return _Compiled(exprs, self.state_symbols + self.param_symbols)
+    def _compile(self, exprs: Sequence[sp.Expr]) -> CompiledExpressions:
+        return CompiledExpressions(exprs, self.state_symbols + self.param_symbols)
+
+    def _eval(self, compiled: CompiledExpressions, x, backend: str):
+        """``compiled`` at states ``x`` (batch, dim) -> (batch, n_exprs), numpy or torch."""
+        if backend == "numpy":
+            return compiled.numpy(*x.T, *self._param_values).T
+        import torch
+
+        params = torch.as_tensor(self._param_values, dtype=x.dtype, device=x.device)
+        return compiled.torch(*x.T, *params).T
 
     def _jacobian_exprs(self, exprs: Sequence[sp.Expr]) -> sp.Matrix:
         return sp.Matrix(exprs).jacobian(sp.Matrix(self.state_symbols))
@@ -192,16 +181,16 @@ class _Symbolic:
                   for s, v in zip(self.param_symbols, self._param_values, strict=True)}
         return [sp.sympify(e).subs(values) for e in exprs]
 
-    def _matrix(self, compiled: _Compiled, x, backend: str):
-        values = getattr(compiled, backend)(x, self._param_values)
-        return values.reshape(x.shape[0], self.dim, self.dim)
+    def _matrix(self, compiled: CompiledExpressions, x, backend: str):
+        return self._eval(compiled, x, backend).reshape(x.shape[0], self.dim, self.dim)
 
 
 class _SymbolicField(_Symbolic):
     """One expression per state variable, with its Jacobian; base of maps and flows."""
 
-    def __init__(self, variables, equations, params=None, initial=None, domains=None):
-        super().__init__(variables, params, initial, domains)
+    def __init__(self, variables, equations, params=None, initial=None, domains=None,
+                 name=None):
+        super().__init__(variables, params, initial, domains, name)
         if len(equations) != self.dim:
             raise ValueError(f"{len(equations)} equations for {self.dim} variables")
         self.expressions = [_parse(e, self.names, f"equations[{i}]")
@@ -245,7 +234,7 @@ class SymbolicMap(_SymbolicField):
 
     def step(self, x: np.ndarray, u: np.ndarray | None = None) -> np.ndarray:
         """``F(x)`` for ``x`` (batch, dim); ``u`` is ignored (autonomous)."""
-        return self._f.numpy(x, self._param_values)
+        return self._eval(self._f, x, "numpy")
 
     def tangent(self, x: np.ndarray, u: np.ndarray | None = None) -> np.ndarray:
         """Same as :meth:`jacobian` (tangent coordinates are the state coordinates)."""
@@ -257,7 +246,7 @@ class SymbolicMap(_SymbolicField):
 
     def step_torch(self, x: torch.Tensor, u: torch.Tensor | None = None) -> torch.Tensor:
         """Torch version of :meth:`step`, ``x`` (batch, dim) float64."""
-        return self._f.torch(x, self._param_values)
+        return self._eval(self._f, x, "torch")
 
     def latex(self) -> str:
         """LaTeX for the map and its Jacobian."""
@@ -272,11 +261,11 @@ class SymbolicFlow(_SymbolicField):
 
     def rhs(self, x: np.ndarray) -> np.ndarray:
         """``f(x)`` for ``x`` (batch, dim) -> (batch, dim)."""
-        return self._f.numpy(x, self._param_values)
+        return self._eval(self._f, x, "numpy")
 
     def rhs_torch(self, x: torch.Tensor) -> torch.Tensor:
         """Torch version of :meth:`rhs`, ``x`` (batch, dim) float64."""
-        return self._f.torch(x, self._param_values)
+        return self._eval(self._f, x, "torch")
 
     def latex(self) -> str:
         """LaTeX for the vector field and its Jacobian."""
@@ -299,8 +288,9 @@ class SymbolicIFS(_Symbolic):
         As in :class:`SymbolicMap`.
     """
 
-    def __init__(self, variables, maps, probabilities, params=None, initial=None, domains=None):
-        super().__init__(variables, params, initial, domains)
+    def __init__(self, variables, maps, probabilities, params=None, initial=None, domains=None,
+                 name=None):
+        super().__init__(variables, params, initial, domains, name)
         if len(maps) != len(probabilities) or not maps:
             raise ValueError(f"{len(maps)} maps but {len(probabilities)} probabilities")
         self.n_inputs = len(maps)
@@ -327,7 +317,7 @@ class SymbolicIFS(_Symbolic):
         for k in range(self.n_inputs):
             mask = u == k
             if mask.any():
-                values = getattr(compiled[k], backend)(x[mask], self._param_values)
+                values = self._eval(compiled[k], x[mask], backend)
                 out[mask] = values.reshape((-1, *out_shape[1:]))
         return out
 
@@ -349,7 +339,7 @@ class SymbolicIFS(_Symbolic):
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Input law ``Pr(u | x)`` at ``x`` (batch, dim) -> (batch, n_inputs)."""
-        return self._p.numpy(x, self._param_values)
+        return self._eval(self._p, x, "numpy")
 
     def choose(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``u`` (batch,) from ``Pr(u | x)``; also its Shannon entropy (batch,) in nats."""

@@ -10,7 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import sympy as sp
+
 from dynamics.systems import SymbolicFlow, SymbolicIFS, SymbolicMap
+from processes.errors import ParameterError
+from processes.parameters import Parameter
 
 __all__ = ["TextbookEntry", "CATALOGUE", "get_system", "list_systems"]
 
@@ -27,8 +31,10 @@ class TextbookEntry:
         State variable names.
     equations : tuple
         Expressions of the map or vector field; for an IFS, one tuple of expressions per map.
-    params : dict
-        Default parameter values.
+    summary : str
+        One line for ``beliefscope list``.
+    parameters : tuple of processes.Parameter
+        Names, defaults, domains and descriptions (the type processes use too).
     initial : tuple of float
         Default initial state, inside the basin of the attractor.
     citation : str
@@ -41,9 +47,10 @@ class TextbookEntry:
     """
 
     kind: str
+    summary: str
     variables: tuple[str, ...]
     equations: tuple
-    params: dict[str, float]
+    parameters: tuple[Parameter, ...]
     initial: tuple[float, ...]
     citation: str
     reference: dict[str, object]
@@ -55,18 +62,21 @@ _TRIANGLE = ((0, 0), (1, 0), ("1/2", "sqrt(3)/2"))
 CATALOGUE: dict[str, TextbookEntry] = {
     "logistic": TextbookEntry(
         kind="map",
+        summary="The logistic map x -> r x (1 - x); fully chaotic at r = 4.",
         variables=("x",),
         equations=("r*x*(1 - x)",),
-        params={"r": 4.0},
+        parameters=(Parameter("r", 4.0, sp.Interval(0, 4), "growth rate"),),
         initial=(0.3,),
         citation="R. M. May, Nature 261, 459 (1976); lambda = ln 2 at r = 4 (Ulam-von Neumann).",
         reference={"exponents": (math.log(2),), "lyapunov_dimension": 1.0},
     ),
     "henon": TextbookEntry(
         kind="map",
+        summary="The Henon map (x, y) -> (1 - a x^2 + y, b x); a strange attractor.",
         variables=("x", "y"),
         equations=("1 - a*x**2 + y", "b*x"),
-        params={"a": 1.4, "b": 0.3},
+        parameters=(Parameter("a", 1.4, sp.S.Reals, "quadratic coefficient"),
+                    Parameter("b", 0.3, sp.S.Reals, "area contraction (Jacobian determinant)")),
         initial=(0.1, 0.1),
         citation="M. Henon, Commun. Math. Phys. 50, 69 (1976); exponents from J. C. Sprott, "
         "Chaos and Time-Series Analysis (Oxford, 2003), table of Lyapunov exponents.",
@@ -74,9 +84,12 @@ CATALOGUE: dict[str, TextbookEntry] = {
     ),
     "lorenz": TextbookEntry(
         kind="flow",
+        summary="The Lorenz flow; the butterfly attractor at (10, 28, 8/3).",
         variables=("x", "y", "z"),
         equations=("sigma*(y - x)", "x*(rho - z) - y", "x*y - beta*z"),
-        params={"sigma": 10.0, "rho": 28.0, "beta": 8.0 / 3.0},
+        parameters=(Parameter("sigma", 10.0, sp.S.Reals, "Prandtl number"),
+                    Parameter("rho", 28.0, sp.S.Reals, "Rayleigh number (scaled)"),
+                    Parameter("beta", 8.0 / 3.0, sp.S.Reals, "aspect-ratio factor")),
         initial=(1.0, 1.0, 20.0),
         citation="E. N. Lorenz, J. Atmos. Sci. 20, 130 (1963); exponents from J. C. Sprott, "
         "Chaos and Time-Series Analysis (Oxford, 2003).",
@@ -84,10 +97,11 @@ CATALOGUE: dict[str, TextbookEntry] = {
     ),
     "sierpinski": TextbookEntry(
         kind="ifs",
+        summary="The Sierpinski gasket as an IFS of three halvings (the chaos game).",
         variables=("x", "y"),
         equations=tuple((f"(x + {cx})/2", f"(y + {cy})/2") for cx, cy in _TRIANGLE),
         probabilities=("1/3", "1/3", "1/3"),
-        params={},
+        parameters=(),
         initial=(0.25, 0.25),
         citation="W. Sierpinski (1915); chaos game: M. F. Barnsley, Fractals Everywhere (1988). "
         "Affine, so the Lyapunov dimension log 3 / log 2 is exact.",
@@ -120,18 +134,19 @@ def get_system(name: str, **params: float) -> SymbolicMap | SymbolicFlow | Symbo
 
     Raises
     ------
-    KeyError
-        For an unknown name; the message lists the known ones.
-    ValueError
-        For an unknown parameter name; the message lists the system's parameters.
+    ParameterError
+        For an unknown system or parameter name (the message lists the known ones), or a
+        value outside its domain.
     """
     if name not in CATALOGUE:
-        raise KeyError(f"unknown system {name!r}; known systems: {', '.join(list_systems())}")
+        raise ParameterError(f"unknown system {name!r}; known systems: "
+                             f"{', '.join(list_systems())}")
     entry = CATALOGUE[name]
     if entry.kind == "ifs":
         system = SymbolicIFS(entry.variables, entry.equations, entry.probabilities,
-                             params=entry.params, initial=entry.initial)
+                             params=entry.parameters, initial=entry.initial, name=name)
     else:
         cls = SymbolicMap if entry.kind == "map" else SymbolicFlow
-        system = cls(entry.variables, entry.equations, params=entry.params, initial=entry.initial)
+        system = cls(entry.variables, entry.equations, params=entry.parameters,
+                     initial=entry.initial, name=name)
     return system.with_params(**params) if params else system

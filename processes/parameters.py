@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -10,7 +11,7 @@ import sympy as sp
 from .errors import ParameterError
 from .expressions import parse_domain
 
-__all__ = ["Parameter", "parse_domain"]
+__all__ = ["Parameter", "bind_parameters", "format_domain", "parse_domain"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +64,23 @@ def format_domain(domain: sp.Set) -> str:
         hi = ")" if domain.right_open else "]"
         return f"{lo}{domain.start}, {domain.end}{hi}"
     return str(domain)
+
+
+def bind_parameters(parameters: Sequence[Parameter], values: Mapping[str, float],
+                    owner: str) -> dict[str, float]:
+    """Every parameter's value: ``values`` over the defaults, each checked in its domain.
+
+    The one binding rule of every symbolic object (processes, maps, flows, IFSs).
+
+    Raises
+    ------
+    ParameterError
+        For a name that is not a parameter of ``owner`` (the message lists the known
+        ones), a value that is not a finite number, or one outside its domain.
+    """
+    known = {p.name: p for p in parameters}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ParameterError(f"{owner}: unknown parameter(s) {sorted(unknown)}; "
+                             f"known: {', '.join(sorted(known)) or 'none'}")
+    return {p.name: p.check(values.get(p.name, p.default), owner) for p in parameters}

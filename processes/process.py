@@ -15,9 +15,10 @@ import sympy as sp
 
 from ._linalg import eigenvector_for_one
 from ._validate import validate
+from .compiled import CompiledExpressions
 from .errors import ParameterError, ProcessError
 from .expressions import check_name, parse_expression
-from .parameters import Parameter
+from .parameters import Parameter, bind_parameters
 
 __all__ = ["Process", "SYMBOLIC_MAX_STATES"]
 
@@ -69,14 +70,8 @@ class _Definition:
         self.generalized = (
             generalized if generalized is not None else self._may_be_negative()
         )
-        if free:
-            self._numeric = sp.lambdify(self.symbols, [list(m) for m in self.matrices],
-                                        "numpy")
-        else:
-            # No parameters: evaluate once. Lambdifying a large constant matrix would
-            # generate (and compile) source code for every entry.
-            constant = [[complex(e) for e in m] for m in self.matrices]
-            self._numeric = lambda *_: constant
+        self._numeric = CompiledExpressions([e for m in self.matrices for e in m],
+                                            self.symbols)
 
     @property
     def symbolic_ok(self) -> bool:
@@ -87,18 +82,15 @@ class _Definition:
         return any(e.is_nonnegative is False for m in self.matrices for e in m)
 
     def numeric(self, values: Sequence[float]) -> np.ndarray:
+        """``T`` at parameter ``values`` (in declaration order): (k, n, n) float64."""
         k, n = len(self.matrices), self.matrices[0].shape[0]
-        flat = self._numeric(*values)
-        arr = np.empty((k, n * n), dtype=np.complex128)
-        with np.errstate(all="ignore"):  # overflow shows up as a non-finite entry below
-            for x, entries in enumerate(flat):
-                arr[x] = np.asarray(entries, dtype=np.complex128)  # scalars broadcast
-        if np.any(arr.imag != 0):
-            x, e = np.argwhere(arr.imag != 0)[0]
+        try:
+            flat = self._numeric.numpy(*values)
+        except ValueError:
             at = {p.name: v for p, v in zip(self.parameters, values, strict=True)}
-            raise ParameterError(f"{self.name}: T[{x}][{e // n}][{e % n}] is not real at "
-                                 f"{at}; matrix entries must be real numbers")
-        return arr.real.reshape(k, n, n).copy()
+            raise ParameterError(f"{self.name}: some matrix entry is not real at {at}; "
+                                 "matrix entries must be real numbers") from None
+        return flat.reshape(k, n, n).copy()
 
 
 def _to_matrix(m, local, name, x) -> sp.Matrix:
@@ -183,15 +175,7 @@ class Process:
     # -- binding and validation ------------------------------------------------------
     def _bind(self, params: Mapping[str, float], check_depth: int) -> None:
         d = self._definition
-        known = {p.name: p for p in d.parameters}
-        unknown = set(params) - set(known)
-        if unknown:
-            raise ParameterError(
-                f"{d.name}: unknown parameter(s) {sorted(unknown)}; "
-                f"known: {sorted(known) or 'none'}"
-            )
-        values = {p.name: p.check(params.get(p.name, p.default), d.name)
-                  for p in d.parameters}
+        values = bind_parameters(d.parameters, params, d.name)
         self.params: dict[str, float] = values
         self._check_depth = check_depth
         T = d.numeric([values[p.name] for p in d.parameters])

@@ -7,6 +7,7 @@ import pytest
 
 from dynamics.lyapunov import lyapunov_spectrum
 from dynamics.textbook import CATALOGUE, get_system, list_systems
+from processes import ParameterError
 
 # name -> (engine settings, tolerance on each exponent, tolerance on the dimension)
 FAST = {
@@ -75,10 +76,12 @@ def test_parameter_override():
 
 
 def test_unknown_system_lists_known_ones():
-    with pytest.raises(KeyError, match="henon.*logistic.*lorenz.*sierpinski"):
+    with pytest.raises(ParameterError, match="henon.*logistic.*lorenz.*sierpinski"):
         get_system("rossler")
 
 
 def test_unknown_parameter_is_named():
-    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['c'\].*\['a', 'b'\]"):
+    with pytest.raises(ParameterError, match=r"henon: unknown parameter\(s\) \['c'\].*a, b"):
         get_system("henon", c=1.0)
+    with pytest.raises(ParameterError, match=r"logistic: parameter r=5.0 is outside .*\[0, 4\]"):
+        get_system("logistic", r=5.0)
