@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from processes import EntropyRate, Process
+from processes.errors import InputError
 from processes.information import exact_entropy_rate, myopic_within_budget
 from processes.msp import EpsilonMachine
 
@@ -108,7 +109,7 @@ def entropy_rate(process: Process, *, max_length: int = 12, n_points: int = 200_
         if math.isfinite(blackwell.stderr_bits):
             candidates.append((blackwell.stderr_bits, blackwell.bits, "blackwell"))
     if not candidates:
-        raise ValueError(f"{process.name}: no entropy-rate estimate; ask for more points")
+        raise InputError(f"{process.name}: no entropy-rate estimate; ask for more points")
     error, value, method = min(candidates)
     # h(L) is a proven upper bound: an estimate above it is wrong by at least the excess.
     return EntropyRate(min(value, bound), error, method, bound, length)

@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import root
 
+from processes.errors import InputError
 from processes.structure import run_with_timeout
 
 __all__ = ["FixedPoint", "classify_stability", "fixed_points"]
@@ -194,12 +195,12 @@ def fixed_points(system, period: int = 1, *, input: int | None = None, bounds=No
     chart = None if is_flow else _Chart(system)
     if is_flow:
         if period != 1 or input is not None:
-            raise ValueError("flows have fixed points only: period must be 1, no input")
+            raise InputError("flows have fixed points only: period must be 1, no input")
         u = 0
     else:
         u = _choose_input(system, input)
         if not chart.charted and system.tangent_dim != system.dim:
-            raise ValueError("fixed points of a map need tangent_dim == dim, or the "
+            raise InputError("fixed points of a map need tangent_dim == dim, or the "
                              "coordinates/point methods of a chart")
     rng = np.random.default_rng(seed)
     dim = system.dim if is_flow else system.tangent_dim
@@ -259,9 +260,9 @@ def _choose_input(system, input: int | None) -> int:
     """The input whose map is solved: ``input`` checked, or 0 for an autonomous map."""
     if input is None:
         if system.n_inputs != 1:
-            raise ValueError(f"this map has {system.n_inputs} inputs: choose the map to "
+            raise InputError(f"this map has {system.n_inputs} inputs: choose the map to "
                              f"solve with input=0..{system.n_inputs - 1}")
         return 0
     if not 0 <= input < system.n_inputs:
-        raise ValueError(f"input={input} is not one of 0..{system.n_inputs - 1}")
+        raise InputError(f"input={input} is not one of 0..{system.n_inputs - 1}")
     return int(input)

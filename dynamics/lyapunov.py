@@ -18,6 +18,8 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from tqdm import tqdm
 
+from processes.errors import BeliefscopeError, InputError
+
 if TYPE_CHECKING:
     import torch
 
@@ -36,7 +38,7 @@ _MAP_FIX = "try another initial condition or parameters inside the system's boun
 _FLOW_FIX = "try a smaller dt, another initial condition, or other parameters"
 
 
-class DivergenceError(ValueError):
+class DivergenceError(BeliefscopeError):
     """A trajectory left the finite numbers (overflow or NaN)."""
 
 
@@ -60,11 +62,11 @@ def _initial_batch(system, x0, n_orbits: int, rng: np.random.Generator, jitter: 
     if x0 is None:
         x0 = getattr(system, "default_x0", None)
         if x0 is None:
-            raise ValueError(f"{type(system).__name__} has no default initial state; pass x0")
+            raise InputError(f"{type(system).__name__} has no default initial state; pass x0")
     x0 = np.asarray(x0, dtype=float)
     if x0.ndim == 2:
         if x0.shape != (n_orbits, system.dim):
-            raise ValueError(f"x0 has shape {x0.shape}, expected ({n_orbits}, {system.dim})")
+            raise InputError(f"x0 has shape {x0.shape}, expected ({n_orbits}, {system.dim})")
         return x0.copy()
     x = np.tile(x0, (n_orbits, 1))
     if jitter:
@@ -77,7 +79,7 @@ def _check_inputs(inputs, n_orbits: int, total: int) -> np.ndarray | None:
         return None
     inputs = np.asarray(inputs)
     if inputs.shape != (n_orbits, total) or not np.issubdtype(inputs.dtype, np.integer):
-        raise ValueError(f"inputs must be an int array of shape ({n_orbits}, {total}) "
+        raise InputError(f"inputs must be an int array of shape ({n_orbits}, {total}) "
                          f"= (n_orbits, burn_in + n_steps), got {inputs.dtype} {inputs.shape}")
     return inputs
 
@@ -192,7 +194,7 @@ def integrate(flow, x0, n_steps: int, dt: float, *, burn_in: int = 0, method: st
             out[i] = sol.y.T
         return out
     if method != "rk4":
-        raise ValueError(f"method must be 'rk4' or 'solve_ivp', got {method!r}")
+        raise InputError(f"method must be 'rk4' or 'solve_ivp', got {method!r}")
     if hasattr(flow, "rhs_torch"):
         import torch
 
@@ -381,7 +383,7 @@ def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 
     rng = np.random.default_rng(seed)
     is_flow = hasattr(system, "rhs")
     if is_flow and (dt is None or inputs is not None):
-        raise ValueError("a flow needs the RK4 step dt and takes no inputs")
+        raise InputError("a flow needs the RK4 step dt and takes no inputs")
     total = burn_in + n_steps
     inputs = None if is_flow else _check_inputs(inputs, n_orbits, total)
     jitter = is_flow or (system.n_inputs == 1 and inputs is None)

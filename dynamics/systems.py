@@ -192,7 +192,7 @@ class _SymbolicField(_Symbolic):
                  name=None):
         super().__init__(variables, params, initial, domains, name)
         if len(equations) != self.dim:
-            raise ValueError(f"{len(equations)} equations for {self.dim} variables")
+            raise SpecError(f"{len(equations)} equations for {self.dim} variables")
         self.expressions = [_parse(e, self.names, f"equations[{i}]")
                             for i, e in enumerate(equations)]
         self.jacobian_matrix = self._jacobian_exprs(self.expressions)
@@ -292,12 +292,12 @@ class SymbolicIFS(_Symbolic):
                  name=None):
         super().__init__(variables, params, initial, domains, name)
         if len(maps) != len(probabilities) or not maps:
-            raise ValueError(f"{len(maps)} maps but {len(probabilities)} probabilities")
+            raise SpecError(f"{len(maps)} maps but {len(probabilities)} probabilities")
         self.n_inputs = len(maps)
         self.map_expressions = []
         for u, eqs in enumerate(maps):
             if len(eqs) != self.dim:
-                raise ValueError(f"maps[{u}] has {len(eqs)} equations for {self.dim} variables")
+                raise SpecError(f"maps[{u}] has {len(eqs)} equations for {self.dim} variables")
             self.map_expressions.append(
                 [_parse(e, self.names, f"maps[{u}][{i}]") for i, e in enumerate(eqs)])
         self.probability_expressions = [_parse(p, self.names, f"probabilities[{u}]")
@@ -345,7 +345,7 @@ class SymbolicIFS(_Symbolic):
         """Draw ``u`` (batch,) from ``Pr(u | x)``; also its Shannon entropy (batch,) in nats."""
         p = self.probabilities(x)
         if (p < -1e-12).any() or not np.allclose(p.sum(1), 1.0, atol=1e-9):
-            raise ValueError("input probabilities are negative or do not sum to 1 at some state")
+            raise SpecError("input probabilities are negative or do not sum to 1 at some state")
         p = np.clip(p, 0.0, None)
         u = (rng.random((len(x), 1)) > np.cumsum(p, 1)[:, :-1]).sum(1)
         logp = np.log(np.where(p > 0, p, 1.0))
@@ -420,6 +420,6 @@ class TorchDrivenMap:
     def choose(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Delegate to the ``choose`` given at construction."""
         if self._choose is None:
-            raise ValueError("this TorchDrivenMap has no input law: pass the driving sequence "
+            raise SpecError("this TorchDrivenMap has no input law: pass the driving sequence "
                              "explicitly with inputs=(n_orbits, n_steps) int array")
         return self._choose(x, rng)

@@ -5,7 +5,7 @@ Entropies are in bits unless a name says nats. Conventions: ``shared/SCIENCE.md`
 
 from ._linalg import entropy_bits
 from .catalogue import CatalogueEntry, get_process, list_processes, register
-from .errors import ParameterError, ProcessError, SpecError
+from .errors import BeliefscopeError, InputError, ParameterError, ProcessError, SpecError
 from .information import (
     EntropyRate,
     ExcessEntropy,
@@ -39,15 +39,15 @@ from .structure import (
 )
 
 __all__ = [
-    "CatalogueEntry", "EntropyRate", "EpsilonMachine", "ExcessEntropy", "MixedStates",
-    "Parameter", "ParameterError", "Process", "ProcessDataset", "ProcessError", "Samples",
-    "SpecError", "belief_levels", "block_entropies", "entropy_bits", "exact_entropy_rate",
-    "enumerate_words",
-    "epsilon_machine", "excess_entropy", "explore_mixed_states", "generate", "get_process",
-    "is_unifilar", "list_processes", "load_process", "minimize", "mixed_state_presentation",
-    "msp_summary", "msp_to_process", "myopic_entropies", "recurrent_part", "transient_part",
-    "parse_domain", "process_from_dict", "register", "symbolic_entropy_rate",
-    "symbolic_stationary", "symbolic_statistical_complexity",
+    "BeliefscopeError", "CatalogueEntry", "EntropyRate", "EpsilonMachine", "ExcessEntropy",
+    "InputError", "MixedStates", "Parameter", "ParameterError", "Process", "ProcessDataset",
+    "ProcessError", "Samples", "SpecError", "belief_levels", "block_entropies", "entropy_bits",
+    "enumerate_words", "epsilon_machine", "exact_entropy_rate", "excess_entropy",
+    "explore_mixed_states", "generate", "get_process", "is_unifilar", "list_processes",
+    "load_process", "minimize", "mixed_state_presentation", "msp_summary", "msp_to_process",
+    "myopic_entropies", "parse_domain", "process_from_dict", "recurrent_part", "register",
+    "symbolic_entropy_rate", "symbolic_stationary", "symbolic_statistical_complexity",
+    "transient_part",
 ]
 
 

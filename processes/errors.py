@@ -1,13 +1,23 @@
-"""Exceptions raised for bad process definitions and bad input.
+"""Exceptions for bad definitions and bad input: every error a user can cause.
 
-Every message names what is wrong (the process, the parameter, the row and its sum,
-the file and key) and how to fix it, because users meet these at the command line.
+Every one derives from `BeliefscopeError`, a `ValueError`, so the command line catches
+that one class and prints one line. Every message names what is wrong (the process, the
+parameter, the row and its sum, the file and key) and how to fix it, because users meet
+these at the command line.
 """
 
-__all__ = ["ProcessError", "ParameterError", "SpecError"]
+__all__ = ["BeliefscopeError", "InputError", "ProcessError", "ParameterError", "SpecError"]
 
 
-class ProcessError(ValueError):
+class BeliefscopeError(ValueError):
+    """Base of every error a user can cause (bad definitions, files, arguments or data)."""
+
+
+class InputError(BeliefscopeError):
+    """An argument or a data file is unusable (a shape, a size, a count, a path)."""
+
+
+class ProcessError(BeliefscopeError):
     """A process definition is invalid (shapes, signs, normalisation, word probabilities)."""
 
 
@@ -16,4 +26,4 @@ class ParameterError(ProcessError):
 
 
 class SpecError(ProcessError):
-    """A user specification file is missing, unreadable or malformed."""
+    """A user specification file (process or system) is missing, unreadable or malformed."""

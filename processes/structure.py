@@ -13,6 +13,7 @@ import threading
 import numpy as np
 import sympy as sp
 
+from .errors import ProcessError
 from .process import Process
 
 __all__ = [
@@ -50,7 +51,7 @@ def minimize(process: Process, decimals: int = 9) -> np.ndarray:
         Causal-state label of each state, numbered by first appearance.
     """
     if not is_unifilar(process):
-        raise ValueError(
+        raise ProcessError(
             f"{process.name}: minimize() needs a unifilar presentation; use "
             "epsilon_machine(), which minimises the recurrent mixed-state presentation"
         )
