@@ -282,7 +282,7 @@ def belief_lyapunov_spectrum(process: Process, n_steps: int = 20_000, burn_in: i
     """Lyapunov spectrum (nats per symbol) of the belief IFS, by the shared QR engine.
 
     The result's ``entropy_nats`` is the Blackwell-average entropy rate and its
-    ``dimension`` the Lyapunov (statistical complexity) dimension of SCIENCE.md.
+    ``dimension`` the Lyapunov (statistical complexity) dimension of docs/conventions.md.
     """
     from .lyapunov import lyapunov_spectrum
 

@@ -1,6 +1,6 @@
 """Processes, specified symbolically: the catalogue, exact quantities and sampling.
 
-Entropies are in bits unless a name says nats. Conventions: ``shared/SCIENCE.md``.
+Entropies are in bits unless a name says nats. Conventions: ``docs/conventions.md``.
 """
 
 from ._linalg import entropy_bits

@@ -18,7 +18,7 @@ class ProcessDataset(IterableDataset):
 
     Each item is ``(inputs, targets)``, both int64 tensors of shape (batch_size, n_ctx):
     inputs are tokens 1..n_ctx and targets tokens 2..n_ctx+1 of a stationary window, so
-    every input position is trained (``shared/SCIENCE.md``). With
+    every input position is trained (``docs/conventions.md``). With
     ``return_beliefs=True`` a third item holds the beliefs after each input token,
     float64 of shape (batch_size, n_ctx, n_states).
 

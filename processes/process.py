@@ -1,6 +1,6 @@
 """A hidden Markov process, defined once by symbolic labelled transition matrices.
 
-Conventions (``shared/SCIENCE.md``): ``T[x][i, j] = Pr(emit x, go to state j | state i)``,
+Conventions (``docs/conventions.md``): ``T[x][i, j] = Pr(emit x, go to state j | state i)``,
 beliefs are row vectors, ``r`` is the right eigenvector of ``M = sum_x T[x]`` and ``pi``
 the left one, scaled so ``pi . r = 1`` (for an HMM ``r`` is all ones and ``pi`` sums to 1).
 """

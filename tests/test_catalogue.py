@@ -1,4 +1,4 @@
-"""Reference values from shared/SCIENCE.md, one row per catalogue process."""
+"""Reference values from docs/conventions.md, one row per catalogue process."""
 
 import math
 
