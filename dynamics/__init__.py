@@ -2,31 +2,61 @@
 
 Lyapunov exponents are in nats per step (per unit time for flows); entropy rates from
 the chaos game are in bits unless a name says nats.
+
+Names load on first use (PEP 562), so a command that needs one corner of the
+package does not pay for importing all of it (sympy, numba, scipy, torch).
 """
 
-from .attractor import ChaosGame, blackwell_entropy_rate, chaos_game, sample_attractor
-from .belief import BeliefIFS, belief_coordinates, belief_lyapunov_spectrum
-from .entropy_rate import entropy_rate
-from .fixed_points import FixedPoint, classify_stability, fixed_points
-from .lyapunov import (
-    DivergenceError,
-    LyapunovResult,
-    integrate,
-    iterate,
-    lyapunov_dimension,
-    lyapunov_spectrum,
-)
-from .plots import belief_colors, draw_msp, plot_simplex, simplex_coordinates
-from .system_spec import load_system
-from .systems import DrivenMap, Flow, SymbolicFlow, SymbolicIFS, SymbolicMap, TorchDrivenMap
-from .textbook import CATALOGUE, TextbookEntry, get_system, list_systems
+from __future__ import annotations
 
-__all__ = [
-    "BeliefIFS", "CATALOGUE", "ChaosGame", "DivergenceError", "DrivenMap", "FixedPoint", "Flow",
-    "LyapunovResult", "SymbolicFlow", "SymbolicIFS", "SymbolicMap", "TextbookEntry",
-    "TorchDrivenMap", "belief_colors", "belief_coordinates", "belief_lyapunov_spectrum",
-    "blackwell_entropy_rate", "chaos_game", "classify_stability", "draw_msp", "entropy_rate",
-    "fixed_points", "get_system", "integrate", "iterate", "list_systems", "load_system",
-    "lyapunov_dimension", "lyapunov_spectrum", "plot_simplex", "sample_attractor",
-    "simplex_coordinates",
-]
+import importlib
+
+# Public name -> the module that owns it.
+_EXPORTS = {
+    "BeliefIFS": "belief",
+    "CATALOGUE": "textbook",
+    "ChaosGame": "attractor",
+    "DivergenceError": "lyapunov",
+    "DrivenMap": "systems",
+    "FixedPoint": "fixed_point",
+    "Flow": "systems",
+    "LyapunovResult": "lyapunov",
+    "SymbolicFlow": "systems",
+    "SymbolicIFS": "systems",
+    "SymbolicMap": "systems",
+    "TextbookEntry": "textbook",
+    "TorchDrivenMap": "systems",
+    "belief_colors": "plots",
+    "belief_coordinates": "belief",
+    "belief_lyapunov_spectrum": "belief",
+    "blackwell_entropy_rate": "attractor",
+    "chaos_game": "attractor",
+    "classify_stability": "fixed_point",
+    "draw_msp": "plots",
+    "entropy_rate": "entropy",
+    "fixed_points": "fixed_point",
+    "get_system": "textbook",
+    "integrate": "lyapunov",
+    "iterate": "lyapunov",
+    "list_systems": "textbook",
+    "load_system": "system_spec",
+    "lyapunov_dimension": "lyapunov",
+    "lyapunov_spectrum": "lyapunov",
+    "plot_simplex": "plots",
+    "sample_attractor": "attractor",
+    "simplex_coordinates": "plots",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module 'dynamics' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

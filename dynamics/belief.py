@@ -21,7 +21,7 @@ from processes._validate import negative_probability_error
 from processes.structure import run_with_timeout
 
 if TYPE_CHECKING:
-    from .fixed_points import FixedPoint
+    from .fixed_point import FixedPoint
 
 __all__ = ["BeliefIFS", "belief_coordinates", "belief_lyapunov_spectrum", "chart_basis"]
 
@@ -223,7 +223,7 @@ class BeliefIFS:
         sympy eigenvector (a 1 x n row) when sympy finds it within ``timeout`` seconds.
         `dynamics.fixed_points` (Newton in tangent coordinates) gives the same points.
         """
-        from .fixed_points import FixedPoint, classify_stability
+        from .fixed_point import FixedPoint, classify_stability
 
         points = []
         exact_by_symbol = (self._symbolic_fixed_points(timeout) if symbolic

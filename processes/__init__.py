@@ -1,60 +1,69 @@
 """Processes, specified symbolically: the catalogue, exact quantities and sampling.
 
 Entropies are in bits unless a name says nats. Conventions: ``docs/conventions.md``.
+
+Names load on first use (PEP 562), so a command that needs one corner of the
+package does not pay for importing all of it (sympy, numba, scipy, torch).
 """
 
-from ._linalg import entropy_bits
-from .catalogue import CatalogueEntry, get_process, list_processes, register
-from .errors import BeliefscopeError, InputError, ParameterError, ProcessError, SpecError
-from .information import (
-    EntropyRate,
-    ExcessEntropy,
-    block_entropies,
-    exact_entropy_rate,
-    excess_entropy,
-    myopic_entropies,
-)
-from .mixed_states import belief_levels
-from .msp import (
-    EpsilonMachine,
-    MixedStates,
-    epsilon_machine,
-    explore_mixed_states,
-    mixed_state_presentation,
-    msp_summary,
-    msp_to_process,
-    recurrent_part,
-    transient_part,
-)
-from .parameters import Parameter, parse_domain
-from .process import Process
-from .sampling import Samples, enumerate_words, generate
-from .spec import load_process, process_from_dict
-from .structure import (
-    is_unifilar,
-    minimize,
-    symbolic_entropy_rate,
-    symbolic_stationary,
-    symbolic_statistical_complexity,
-)
+from __future__ import annotations
 
-__all__ = [
-    "BeliefscopeError", "CatalogueEntry", "EntropyRate", "EpsilonMachine", "ExcessEntropy",
-    "InputError", "MixedStates", "Parameter", "ParameterError", "Process", "ProcessDataset",
-    "ProcessError", "Samples", "SpecError", "belief_levels", "block_entropies", "entropy_bits",
-    "enumerate_words", "epsilon_machine", "exact_entropy_rate", "excess_entropy",
-    "explore_mixed_states", "generate", "get_process", "is_unifilar", "list_processes",
-    "load_process", "minimize", "mixed_state_presentation", "msp_summary", "msp_to_process",
-    "myopic_entropies", "parse_domain", "process_from_dict", "recurrent_part", "register",
-    "symbolic_entropy_rate", "symbolic_stationary", "symbolic_statistical_complexity",
-    "transient_part",
-]
+import importlib
+
+# Public name -> the module that owns it.
+_EXPORTS = {
+    "BeliefscopeError": "errors",
+    "CatalogueEntry": "catalogue",
+    "EntropyRate": "information",
+    "EpsilonMachine": "msp",
+    "ExcessEntropy": "information",
+    "InputError": "errors",
+    "MixedStates": "msp",
+    "Parameter": "parameters",
+    "ParameterError": "errors",
+    "Process": "process",
+    "ProcessDataset": "dataset",
+    "ProcessError": "errors",
+    "Samples": "sampling",
+    "SpecError": "errors",
+    "belief_levels": "mixed_states",
+    "block_entropies": "information",
+    "entropy_bits": "_linalg",
+    "enumerate_words": "sampling",
+    "epsilon_machine": "msp",
+    "exact_entropy_rate": "information",
+    "excess_entropy": "information",
+    "explore_mixed_states": "msp",
+    "generate": "sampling",
+    "get_process": "catalogue",
+    "is_unifilar": "structure",
+    "list_processes": "catalogue",
+    "load_process": "spec",
+    "minimize": "structure",
+    "mixed_state_presentation": "msp",
+    "msp_summary": "msp",
+    "msp_to_process": "msp",
+    "myopic_entropies": "information",
+    "parse_domain": "parameters",
+    "process_from_dict": "spec",
+    "recurrent_part": "msp",
+    "register": "catalogue",
+    "symbolic_entropy_rate": "structure",
+    "symbolic_stationary": "structure",
+    "symbolic_statistical_complexity": "structure",
+    "transient_part": "msp",
+}
+
+__all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    # torch is heavy to import; only the dataset needs it.
-    if name == "ProcessDataset":
-        from .dataset import ProcessDataset
-
-        return ProcessDataset
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
     raise AttributeError(f"module 'processes' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from dynamics import chaos_game, entropy_rate
-from dynamics.entropy_rate import geometric_tail
+from dynamics.entropy import geometric_tail
 from processes import get_process, myopic_entropies
 
 

@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 from dynamics.belief import BeliefIFS
-from dynamics.fixed_points import fixed_points
+from dynamics.fixed_point import fixed_points
 from dynamics.systems import SymbolicFlow, TorchDrivenMap
 from dynamics.textbook import get_system
 from processes import get_process
