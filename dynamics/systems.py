@@ -99,7 +99,7 @@ def _parse(text: str | float | sp.Expr, names: Mapping[str, sp.Symbol], where: s
 
 def _domain(domain, name: str) -> sp.Set:
     if domain is None:
-        return sp.S.Reals
+        return "(-oo, oo)"
     if isinstance(domain, sp.Set):
         return domain
     return parse_domain(list(domain) if isinstance(domain, tuple) else domain,
@@ -147,7 +147,7 @@ class _Symbolic:
     @property
     def domains(self) -> dict[str, sp.Set]:
         """Each parameter's domain (a sympy set)."""
-        return {p.name: p.domain for p in self.parameters}
+        return {p.name: p.interval for p in self.parameters}
 
     def with_params(self, **overrides: float):
         """Return a copy with some parameters changed; the compiled functions are shared."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import sympy as sp
-
-from dynamics.systems import SymbolicFlow, SymbolicIFS, SymbolicMap
 from processes.errors import ParameterError
 from processes.parameters import Parameter
+
+if TYPE_CHECKING:
+    from dynamics.systems import SymbolicFlow, SymbolicIFS, SymbolicMap
 
 __all__ = ["TextbookEntry", "CATALOGUE", "get_system", "list_systems"]
 
@@ -65,7 +66,7 @@ CATALOGUE: dict[str, TextbookEntry] = {
         summary="The logistic map x -> r x (1 - x); fully chaotic at r = 4.",
         variables=("x",),
         equations=("r*x*(1 - x)",),
-        parameters=(Parameter("r", 4.0, sp.Interval(0, 4), "growth rate"),),
+        parameters=(Parameter("r", 4.0, "[0, 4]", "growth rate"),),
         initial=(0.3,),
         citation="R. M. May, Nature 261, 459 (1976); lambda = ln 2 at r = 4 (Ulam-von Neumann).",
         reference={"exponents": (math.log(2),), "lyapunov_dimension": 1.0},
@@ -75,8 +76,8 @@ CATALOGUE: dict[str, TextbookEntry] = {
         summary="The Henon map (x, y) -> (1 - a x^2 + y, b x); a strange attractor.",
         variables=("x", "y"),
         equations=("1 - a*x**2 + y", "b*x"),
-        parameters=(Parameter("a", 1.4, sp.S.Reals, "quadratic coefficient"),
-                    Parameter("b", 0.3, sp.S.Reals, "area contraction (Jacobian determinant)")),
+        parameters=(Parameter("a", 1.4, "(-oo, oo)", "quadratic coefficient"),
+                    Parameter("b", 0.3, "(-oo, oo)", "area contraction (Jacobian determinant)")),
         initial=(0.1, 0.1),
         citation="M. Henon, Commun. Math. Phys. 50, 69 (1976); exponents from J. C. Sprott, "
         "Chaos and Time-Series Analysis (Oxford, 2003), table of Lyapunov exponents.",
@@ -87,9 +88,9 @@ CATALOGUE: dict[str, TextbookEntry] = {
         summary="The Lorenz flow; the butterfly attractor at (10, 28, 8/3).",
         variables=("x", "y", "z"),
         equations=("sigma*(y - x)", "x*(rho - z) - y", "x*y - beta*z"),
-        parameters=(Parameter("sigma", 10.0, sp.S.Reals, "Prandtl number"),
-                    Parameter("rho", 28.0, sp.S.Reals, "Rayleigh number (scaled)"),
-                    Parameter("beta", 8.0 / 3.0, sp.S.Reals, "aspect-ratio factor")),
+        parameters=(Parameter("sigma", 10.0, "(-oo, oo)", "Prandtl number"),
+                    Parameter("rho", 28.0, "(-oo, oo)", "Rayleigh number (scaled)"),
+                    Parameter("beta", 8.0 / 3.0, "(-oo, oo)", "aspect-ratio factor")),
         initial=(1.0, 1.0, 20.0),
         citation="E. N. Lorenz, J. Atmos. Sci. 20, 130 (1963); exponents from J. C. Sprott, "
         "Chaos and Time-Series Analysis (Oxford, 2003).",
@@ -141,6 +142,8 @@ def get_system(name: str, **params: float) -> SymbolicMap | SymbolicFlow | Symbo
     if name not in CATALOGUE:
         raise ParameterError(f"unknown system {name!r}; known systems: "
                              f"{', '.join(list_systems())}")
+    from dynamics.systems import SymbolicFlow, SymbolicIFS, SymbolicMap
+
     entry = CATALOGUE[name]
     if entry.kind == "ifs":
         system = SymbolicIFS(entry.variables, entry.equations, entry.probabilities,

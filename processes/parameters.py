@@ -1,46 +1,73 @@
-"""Named process parameters with defaults and declared domains."""
+"""Named real parameters with defaults and declared domains: the one parameter type of
+processes, maps, flows and IFSs."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-
-import sympy as sp
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from .errors import ParameterError
-from .expressions import parse_domain
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 __all__ = ["Parameter", "bind_parameters", "format_domain", "parse_domain"]
 
 
+def parse_domain(domain, where: str = "domain"):
+    """Interval notation (``"(0, 1/2]"``) or ``[lo, hi]`` as a `sympy.Interval`; see
+    `processes.expressions.parse_domain`."""
+    from .expressions import parse_domain as parse
+
+    return parse(domain, where)
+
+
+@lru_cache(maxsize=256)
+def _interval(text: str):
+    return parse_domain(text)
+
+
 @dataclass(frozen=True)
 class Parameter:
-    """A named real parameter of a process.
+    """A named real parameter.
 
     Parameters
     ----------
     name : str
-        The symbol's name, as used in the matrix expressions and on the command line.
+        The symbol's name, as used in the expressions and on the command line.
     default : float
         The value used when the caller gives none.
-    domain : sympy.Set
-        Values the process is defined for, e.g. ``sympy.Interval.open(0, 0.5)``.
+    domain : str or sympy.Set
+        Values the parameter may take: interval notation such as ``"(0, 1/2)"`` or
+        ``"[0, oo)"`` (parsed on first use, so listing a catalogue needs no sympy), or a
+        sympy set.
     description : str
-        One line for ``describe`` and the docs.
+        One line for ``beliefscope list`` and the docs.
     """
 
     name: str
     default: float
-    domain: sp.Set = field(default=sp.S.Reals)
+    domain: str | sp.Set = "(-oo, oo)"
     description: str = ""
+
+    @cached_property
+    def interval(self) -> sp.Set:
+        """`domain` as a sympy set."""
+        return _interval(self.domain) if isinstance(self.domain, str) else self.domain
 
     @property
     def symbol(self) -> sp.Symbol:
+        import sympy as sp
+
         return sp.Symbol(self.name, real=True)
 
     def check(self, value: float, process: str = "process") -> float:
         """Return ``value`` as a float, or raise `ParameterError` naming the domain."""
+        import sympy as sp
+
         try:
             value = float(value)
         except (TypeError, ValueError, OverflowError):
@@ -50,15 +77,25 @@ class Parameter:
         if not math.isfinite(value):
             raise ParameterError(f"{process}: parameter {self.name}={value} is not finite; "
                                  "give a finite number")
-        if not bool(self.domain.contains(sp.Float(value))):
+        if not bool(self.interval.contains(sp.Float(value))):
             raise ParameterError(
                 f"{process}: parameter {self.name}={value} is outside its domain "
                 f"{format_domain(self.domain)}; choose a value inside it"
             )
         return value
 
+    def to_dict(self) -> dict:
+        """JSON-ready: name, default, domain (interval notation) and description."""
+        return {"name": self.name, "default": self.default,
+                "domain": format_domain(self.domain), "description": self.description}
 
-def format_domain(domain: sp.Set) -> str:
+
+def format_domain(domain) -> str:
+    """Interval notation for a domain given as text or as a sympy set."""
+    if isinstance(domain, str):
+        return domain.strip()
+    import sympy as sp
+
     if isinstance(domain, sp.Interval):
         lo = "(" if domain.left_open else "["
         hi = ")" if domain.right_open else "]"

@@ -204,7 +204,7 @@ def _parameter(name: str, value, source: str) -> Parameter:
         raise SpecError(f"{where}.default must be a real number, got {value['default']!r}")
     default = float(default)
     domain = parse_domain(value["domain"], f"{where}.domain") if "domain" in value \
-        else sp.S.Reals
+        else "(-oo, oo)"
     description = value.get("description", "")
     if not isinstance(description, str):
         raise SpecError(f"{where}.description must be a string")
