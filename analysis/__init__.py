@@ -7,11 +7,13 @@ Names load on first use, so the command line starts without scikit-learn.
 import importlib
 
 _EXPORTS = {
-    "BoxCountingDimension": "dimension",
-    "CorrelationDimension": "dimension",
-    "InformationDimension": "dimension",
-    "estimate_dimensions": "dimension",
-    "plot_scaling": "dimension_plot",
+    "BoxCountingDimension": "geometry",
+    "CorrelationDimension": "geometry",
+    "InformationDimension": "geometry",
+    "MLEDimension": "geometry",
+    "TwoNN": "geometry",
+    "estimate_dimensions": "geometry",
+    "plot_scaling": "geometry",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -41,7 +41,7 @@ def sierpinski(n_points, rng):
 
 
 def _correlation(X):
-    from analysis.dimension import CorrelationDimension
+    from analysis.geometry import CorrelationDimension
 
     estimator = CorrelationDimension(random_state=SEED).fit(X)
     extent = float(np.ptp(X, axis=0).max())
@@ -57,13 +57,13 @@ def _correlation(X):
 
 
 def _information(X):
-    from analysis.dimension import InformationDimension
+    from analysis.geometry import InformationDimension
 
     return {"dimension": InformationDimension(random_state=SEED).fit(X).dimension_}
 
 
 def _box(X):
-    from analysis.dimension import BoxCountingDimension
+    from analysis.geometry import BoxCountingDimension
 
     return {"dimension": BoxCountingDimension(q=0, random_state=SEED).fit(X).dimension_}
 
@@ -72,7 +72,7 @@ def _naive_kdtree(X):
     """CorrelationDimension's references and radii, every radius on the full tree."""
     from scipy.spatial import cKDTree
 
-    from analysis._scaling import radius_ladder
+    from analysis.geometry._scaling import radius_ladder
 
     # The estimator's first draw from its seed is this permutation: same references.
     references = X[np.random.default_rng(SEED).permutation(len(X))[:10_000]]
@@ -117,7 +117,7 @@ def _run_case(name, path):
     # Libraries load before memory is measured: their size is not the estimator's.
     import scipy.spatial.distance  # noqa: F401
 
-    import analysis.dimension  # noqa: F401
+    import analysis.geometry  # noqa: F401
 
     X = np.load(path)
     with open("/proc/self/clear_refs", "w") as refs:

@@ -9,6 +9,7 @@ counting runs ~0.02 low on the gasket at 2e5 points: edges add a dimension-1 ter
 explains the error, and stay narrow enough to rule out clearly wrong values.
 """
 
+import contextlib
 import io
 import json
 
@@ -20,19 +21,19 @@ from scipy.spatial.transform import Rotation
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from analysis._scaling import (
+from analysis.geometry import (
+    BoxCountingDimension,
+    CorrelationDimension,
+    InformationDimension,
+    estimate_dimensions,
+    plot_scaling,
+)
+from analysis.geometry._scaling import (
     box_keys,
     choose_scaling_range,
     range_and_noise_interval,
     renyi_entropy,
 )
-from analysis.dimension import (
-    BoxCountingDimension,
-    CorrelationDimension,
-    InformationDimension,
-    estimate_dimensions,
-)
-from analysis.dimension_plot import plot_scaling
 
 SIERPINSKI = np.log(3) / np.log(2)
 CANTOR = np.log(2) / np.log(3)
@@ -144,19 +145,20 @@ def test_textbook_dimensions(fit, cloud, estimator, reference, tolerance):
     assert 0.99 < fitted.r2_ <= 1.0
 
 
-# Box counting at these sizes: every admissible window reads low (edge boxes on the
-# square; edges and missed boxes on the gasket), so no choice of range reaches the
-# textbook value and ci_, which covers noise and range only, misses it.
-SHARED_BIAS = pytest.mark.xfail(strict=True, reason="bias shared by all scaling ranges")
+# Box counting on the square at these sizes: every admissible window reads low (edge
+# boxes); the local slope drifts across the range and the range is short, so the fit
+# must be flagged unreliable rather than given a confident interval that misses 2.
+SHARED_BIAS = "unreliable"
 COVERED = [
-    ("sierpinski", D0, SIERPINSKI, SHARED_BIAS),
+    ("sierpinski", D0, SIERPINSKI, ()),
     ("sierpinski", D1, SIERPINSKI, ()),
     ("sierpinski", D2, SIERPINSKI, ()),
     ("cantor", D0, CANTOR, ()),
     ("cantor", D1, CANTOR, ()),
     ("cantor", D2, CANTOR, ()),
     ("square", D0, 2.0, SHARED_BIAS),
-    ("square", D1, 2.0, SHARED_BIAS),
+    # Known gap: at 3e5 points D1 passes every check yet its interval still misses 2.
+    ("square", D1, 2.0, pytest.mark.xfail(strict=True, reason="edge bias not caught")),
     ("square", D2, 2.0, ()),
     ("henon", D0, 1.26, ()),
     ("henon", D2, 1.21, ()),
@@ -164,11 +166,20 @@ COVERED = [
 
 
 @pytest.mark.parametrize(
-    ("cloud", "estimator", "reference"),
-    [pytest.param(c, e, r, marks=m, id=f"{c}-{e.symbol()}") for c, e, r, m in COVERED],
+    ("cloud", "estimator", "reference", "expect"),
+    [pytest.param(c, e, r, m, marks=m if isinstance(m, pytest.MarkDecorator) else (),
+                  id=f"{c}-{e.symbol()}") for c, e, r, m in COVERED],
 )
-def test_interval_contains_the_textbook_value(fit, cloud, estimator, reference):
-    low, high = fit(cloud, estimator).ci_
+def test_interval_contains_the_textbook_value(fit, cloud, estimator, reference, expect):
+    fitted = fit(cloud, estimator)
+    low, high = fitted.ci_
+    if expect == SHARED_BIAS:
+        # Either flagged (with the drift as reason) or honest about the bias.
+        assert (not fitted.reliable_ and "drifts" in fitted.reason_) or (
+            low <= reference <= high
+        )
+        return
+    assert fitted.reliable_, fitted.reason_
     assert high - low < 0.15
     assert low <= reference <= high
 
@@ -336,7 +347,9 @@ def test_estimate_dimensions_is_json_ready(clouds):
     result = estimate_dimensions(clouds["sierpinski"][:100_000], random_state=0)
     names = ["information_dimension", "correlation_dimension", "box_dimension"]
     assert set(result) == {f"{n}{suffix}" for n in names
-                           for suffix in ("", "_ci", "_range", "_reliable")}
+                           for suffix in ("", "_ci", "_range", "_reliable", "_reason")} | {
+        f"{n}{suffix}" for n in ("twonn_dimension", "mle_dimension") for suffix in ("", "_ci")}
+    assert result["twonn_dimension"] == pytest.approx(SIERPINSKI, rel=0.1)
     for name in names:
         assert result[f"{name}_reliable"] is True
         assert type(result[name]) is float
@@ -362,3 +375,29 @@ def test_plot_scaling_draws_curve_fit_and_range(clouds):
 def test_plot_scaling_requires_a_fitted_estimator():
     with pytest.raises(NotFittedError):
         plot_scaling(CorrelationDimension())
+
+
+@pytest.mark.slow
+def test_attractor_and_dimension_commands_measure_the_same_cloud(tmp_path):
+    # attractor measures beliefs in simplex tangent coordinates and saves the beliefs;
+    # dimension run on those same coordinates, with the same seed, must draw the same
+    # subsample and give identical numbers.
+    from analysis.cli import main
+    from analysis.reports import cloud_coordinates
+    from processes import get_process
+
+    saved = tmp_path / "F.npz"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["attractor", "mess3", "--points", "20000", "--out", str(saved), "--json"])
+    attractor = json.loads(out.getvalue())
+    beliefs = np.load(saved)["points"]
+    tangent = tmp_path / "tangent.npy"
+    np.save(tangent, cloud_coordinates(get_process("mess3"), beliefs))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["dimension", str(tangent), "--json"])
+    dimension = json.loads(out.getvalue())
+    for name in ("box_dimension", "information_dimension", "correlation_dimension"):
+        for key in (name, f"{name}_ci", f"{name}_reliable", f"{name}_range"):
+            assert dimension[key] == attractor[key], key

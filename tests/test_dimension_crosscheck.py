@@ -4,7 +4,7 @@ box-counting information dimension D1 of chaos-game samples (SCIENCE.md)."""
 import numpy as np
 import pytest
 
-from analysis.dimension import InformationDimension
+from analysis.geometry import InformationDimension
 from dynamics import BeliefIFS, belief_lyapunov_spectrum, sample_attractor
 from processes import Process, get_process
 

@@ -4,17 +4,26 @@ Uses the object-oriented matplotlib API only (a bare ``Figure`` when no axes are
 given), so it is safe under the Agg backend and never touches pyplot's global state.
 """
 
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING
+
 import numpy as np
-from matplotlib.figure import Figure
-from sklearn.utils.validation import check_is_fitted
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["plot_scaling"]
 
 
-def plot_scaling(estimator, ax=None):
+def plot_scaling(estimator: object, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Draw a fitted estimator's scaling curve, its fit range and fitted slope.
 
     Points inside the chosen scaling range are filled and shaded, points outside are
     hollow; the fitted line is drawn over the range and labelled with the dimension
-    and its confidence interval.
+    and its confidence interval. An unreliable fit (``reliable_`` False) is drawn
+    dashed and its reason written on the axes.
 
     Parameters
     ----------
@@ -23,6 +32,8 @@ def plot_scaling(estimator, ax=None):
         ``slope_``, ``intercept_``, ``dimension_``, ``ci_`` and ``symbol()``).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new ``Figure`` with one axes is made when omitted.
+    title : str, optional
+        Axes title; defaults to the estimator's symbol.
 
     Returns
     -------
@@ -34,8 +45,12 @@ def plot_scaling(estimator, ax=None):
     sklearn.exceptions.NotFittedError
         If the estimator has not been fitted.
     """
+    from sklearn.utils.validation import check_is_fitted
+
     check_is_fitted(estimator, "dimension_")
     if ax is None:
+        from matplotlib.figure import Figure
+
         ax = Figure(figsize=(5.0, 3.6), layout="constrained").add_subplot()
     scales, values = estimator.scales_, estimator.values_
     low, high = estimator.fit_range_
@@ -46,15 +61,21 @@ def plot_scaling(estimator, ax=None):
     ax.plot(scales[inside], values[inside], "o", color="C0", label="fit range")
     ci_low, ci_high = estimator.ci_
     line = estimator.slope_ * np.log(scales[inside]) + estimator.intercept_
+    reliable = bool(getattr(estimator, "reliable_", True))
     ax.plot(
         scales[inside],
         line,
-        "-",
+        "-" if reliable else "--",
         color="C3",
         label=f"{estimator.symbol()} = {estimator.dimension_:.3f} [{ci_low:.3f}, {ci_high:.3f}]",
     )
     ax.set_xscale("log")
     ax.set_xlabel("scale (units of the cloud)")
     ax.set_ylabel(estimator.values_label)
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="upper left", fontsize="small")
+    ax.set_title(title or estimator.symbol())
+    if not reliable:
+        reason = getattr(estimator, "reason_", None) or "see reason_"
+        ax.text(0.98, 0.03, textwrap.fill(f"unreliable: {reason}", 45), ha="right",
+                va="bottom", fontsize="x-small", color="C3", transform=ax.transAxes)
     return ax

@@ -3,7 +3,7 @@
 They work on any cloud of shape (n_points, n_dims), chaos-game samples on a simplex or
 64-d network activations: each measures a scaling curve over a geometric ladder of
 scales tied to the cloud's extent (largest coordinate range), picks the linear range
-automatically (:func:`analysis._scaling.choose_scaling_range`) and reports the slope
+automatically (:func:`analysis.geometry._scaling.choose_scaling_range`) and reports the slope
 with a confidence interval covering both the noise of the slope and the choice of
 range. Memory stays O(n_points): boxes are counted by sorting integer keys computed in
 chunks, pairs with a KD-tree (no distance matrix).
@@ -16,12 +16,24 @@ import warnings
 
 import numpy as np
 
-from analysis._correlation import count_pairs, reference_bootstrap_slopes
-from analysis._scaling import (
+__all__ = [
+    "BoxCountingDimension",
+    "InformationDimension",
+    "CorrelationDimension",
+    "estimate_dimensions",
+    "fit_dimension_estimators",
+    "summarize_dimensions",
+    "subsample",
+    "MAX_POINTS",
+]
+
+from ._correlation import count_pairs, reference_bootstrap_slopes
+from ._scaling import (
     ScalingEstimator,
     check_cloud,
     count_boxes,
     residual_bootstrap_slopes,
+    resolution_floor,
 )
 
 
@@ -40,7 +52,7 @@ class BoxCountingDimension(ScalingEstimator):
     Scales are usable for the fit when ``eps <= max_scale * extent`` (saturated end
     excluded) and the mean occupancy ``n_points / N(eps)`` is at least
     ``min_occupancy`` (under-sampled end excluded); the range is then chosen by
-    :func:`analysis._scaling.choose_scaling_range`.
+    :func:`analysis.geometry._scaling.choose_scaling_range`.
 
     ``ci_`` joins two uncertainties. Noise: a residual bootstrap of the regression over
     the chosen window gives the equal-tailed ``confidence`` percentile interval of its
@@ -166,12 +178,18 @@ class BoxCountingDimension(ScalingEstimator):
         scales, values, self.n_boxes_ = count_boxes(
             X, low, extent, self.q, self.scale_ratio, offsets, self.min_occupancy, self.chunk_size
         )
-        usable = (scales <= self.max_scale * extent) & (self.n_boxes_ * self.min_occupancy <= n)
+        self.resolution_ = resolution_floor(X)
+        usable = (
+            (scales <= self.max_scale * extent)
+            & (self.n_boxes_ * self.min_occupancy <= n)
+            & (scales >= self.resolution_)
+        )
         window = self._fit_curve(scales, values, usable)
         slopes = residual_bootstrap_slopes(
             np.log(scales[window]), -values[window], self.n_bootstrap, rng
         )
         self._set_interval(slopes)
+        self._check_finite_size(X, rng)
         self.n_features_in_ = d
         return self
 
@@ -221,7 +239,7 @@ class CorrelationDimension(ScalingEstimator):
     points drawn without replacement are counted against the cloud with a KD-tree
     (``cKDTree.query_ball_point(return_length=True)``), never a distance matrix. Larger
     radii are counted on nested random subsets still holding ~10^5 pairs
-    (:func:`analysis._correlation.count_pairs`), so every radius costs about the same
+    (:func:`analysis.geometry._correlation.count_pairs`), so every radius costs about the same
     and memory stays O(n_points). Points are treated as exchangeable samples: thin a
     time-correlated orbit first (no Theiler window is applied).
 
@@ -229,7 +247,7 @@ class CorrelationDimension(ScalingEstimator):
     few rungs below the distance at which ``min_pairs`` pairs remain. Radii are usable
     for the fit when ``r <= max_scale * extent`` (saturated end excluded) and at least
     ``min_pairs`` pairs lie within ``r`` (under-sampled end excluded); the range is
-    then chosen by :func:`analysis._scaling.choose_scaling_range`.
+    then chosen by :func:`analysis.geometry._scaling.choose_scaling_range`.
 
     ``ci_`` joins two uncertainties, as in :class:`BoxCountingDimension`. Noise:
     refitting the chosen window with the reference points drawn with replacement gives
@@ -344,7 +362,14 @@ class CorrelationDimension(ScalingEstimator):
         self.n_pairs_ = counts.sum(axis=0)
         with np.errstate(divide="ignore"):
             values = np.log(self.n_pairs_ / (in_use.sum(axis=0) * (sizes - 1)))
-        usable = (self.n_pairs_ >= self.min_pairs) & (radii <= self.max_scale * extent)
+        # Below the resolution floor pairs are rounding noise (e.g. beliefs clamped at
+        # 1e-12 sitting 1e-15 apart), however many there are.
+        self.resolution_ = resolution_floor(X)
+        usable = (
+            (self.n_pairs_ >= self.min_pairs)
+            & (radii <= self.max_scale * extent)
+            & (radii >= self.resolution_)
+        )
         window = self._fit_curve(radii, values, usable)
         slopes = reference_bootstrap_slopes(
             np.log(radii[window]),
@@ -355,41 +380,156 @@ class CorrelationDimension(ScalingEstimator):
             rng,
         )
         self._set_interval(slopes)
+        self._check_finite_size(X, rng)
         self.n_features_in_ = X.shape[1]
         return self
 
 
-def estimate_dimensions(X, random_state=0):
-    """Box-counting D0, information D1 and correlation D2 of a cloud, as plain JSON data.
+MAX_POINTS = 200_000
+"""Points ``estimate_dimensions`` keeps (drawn with its seed), as the attractor report does."""
+
+# JSON name of each estimator in ``estimate_dimensions``, in output order.
+_SCALING_NAMES = ("information_dimension", "correlation_dimension", "box_dimension")
+_NEIGHBOUR_NAMES = ("twonn_dimension", "mle_dimension")
+
+
+def subsample(X: np.ndarray, random_state: int | None, max_points: int = MAX_POINTS) -> np.ndarray:
+    """The rows ``estimate_dimensions`` measures: all, or ``max_points`` drawn at random.
+
+    The draw is ``default_rng(random_state).choice(n, max_points, replace=False)``, the
+    one ``analysis.reports.attractor_report`` makes, so a cloud saved by ``attractor``
+    and measured by ``dimension`` with the same seed gives the same rows.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_points, n_dims)
+        The cloud.
+    random_state : int or None
+        Seed of the draw.
+    max_points : int, default=MAX_POINTS
+        Most rows kept.
+
+    Returns
+    -------
+    ndarray of shape (min(n_points, max_points), n_dims)
+    """
+    X = np.asarray(X)
+    if len(X) <= max_points:
+        return X
+    return X[np.random.default_rng(random_state).choice(len(X), max_points, replace=False)]
+
+
+def fit_dimension_estimators(
+    X: np.ndarray, random_state: int | None = 0, max_points: int = MAX_POINTS
+) -> dict[str, object]:
+    """Fit every estimator of ``estimate_dimensions`` once; failures are kept, not raised.
 
     Parameters
     ----------
     X : array_like of shape (n_points, n_dims)
         The point cloud.
     random_state : int or None, default=0
-        Seed shared by the three estimators.
+        Seed of the subsample (:func:`subsample`) and of every estimator.
+    max_points : int, default=MAX_POINTS
+        Most points measured.
 
     Returns
     -------
     dict
-        ``{name: float, name + "_ci": [low, high], name + "_range": [eps_low,
-        eps_high], name + "_reliable": bool}`` for name in ``information_dimension``
-        (D1), ``correlation_dimension`` (D2) and ``box_dimension`` (D0); ranges are in
-        the units of ``X``. ``_reliable`` is False when no straight scaling range was
-        found (the library warns in that case; here the flag carries it instead).
+        JSON name -> fitted estimator, or the ``ValueError`` its fit raised (e.g. no
+        usable scaling range on a 5-dimensional cloud). Plot from these objects
+        rather than refitting.
+
+    Raises
+    ------
+    ValueError
+        If the cloud itself is unusable (see :func:`analysis.geometry._scaling.check_cloud`).
     """
+    from .intrinsic import MLEDimension, TwoNN
+
+    X, _, _ = check_cloud(subsample(X, random_state, max_points))
     estimators = {
         "information_dimension": InformationDimension(random_state=random_state),
-        "correlation_dimension": CorrelationDimension(random_state=random_state),
+        "correlation_dimension": CorrelationDimension(random_state=random_state, n_jobs=-1),
         "box_dimension": BoxCountingDimension(q=0, random_state=random_state),
+        "twonn_dimension": TwoNN(random_state=random_state, n_jobs=-1),
+        "mle_dimension": MLEDimension(random_state=random_state, n_jobs=-1),
     }
-    result = {}
+    fitted: dict[str, object] = {}
     for name, estimator in estimators.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            estimator.fit(X)
+        try:
+            with warnings.catch_warnings():
+                # A fallback fit warns; here reliable_ and reason_ carry it instead.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                fitted[name] = estimator.fit(X)
+        except ValueError as error:
+            fitted[name] = error
+    return fitted
+
+
+def summarize_dimensions(fitted: dict[str, object]) -> dict:
+    """Plain JSON data from :func:`fit_dimension_estimators`'s result.
+
+    Parameters
+    ----------
+    fitted : dict
+        JSON name -> fitted estimator or the ``ValueError`` of its fit.
+
+    Returns
+    -------
+    dict
+        See :func:`estimate_dimensions`.
+    """
+    result: dict = {}
+    for name in _SCALING_NAMES:
+        estimator = fitted[name]
+        if isinstance(estimator, Exception):
+            result.update({name: None, f"{name}_ci": None, f"{name}_range": None,
+                           f"{name}_reliable": False, f"{name}_reason": str(estimator)})
+            continue
         result[f"{name}_reliable"] = bool(estimator.reliable_)
+        result[f"{name}_reason"] = estimator.reason_
         result[name] = float(estimator.dimension_)
         result[f"{name}_ci"] = [float(v) for v in estimator.ci_]
         result[f"{name}_range"] = [float(v) for v in estimator.fit_range_]
+    for name in _NEIGHBOUR_NAMES:
+        estimator = fitted[name]
+        if isinstance(estimator, Exception):
+            result.update({name: None, f"{name}_ci": None, f"{name}_reason": str(estimator)})
+            continue
+        result[name] = float(estimator.dimension_)
+        result[f"{name}_ci"] = [float(v) for v in estimator.ci_]
     return result
+
+
+def estimate_dimensions(
+    X: np.ndarray, random_state: int | None = 0, max_points: int = MAX_POINTS
+) -> dict:
+    """D0, D1, D2 and the TwoNN and MLE intrinsic dimensions of a cloud, as JSON data.
+
+    At most ``max_points`` points are measured, drawn by :func:`subsample` with
+    ``random_state``: ``beliefscope attractor`` and ``beliefscope dimension`` thus
+    measure the same rows of the same cloud. One estimator's failure does not stop the
+    others.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_points, n_dims)
+        The point cloud.
+    random_state : int or None, default=0
+        Seed of the subsample and of every estimator.
+    max_points : int, default=MAX_POINTS
+        Most points measured.
+
+    Returns
+    -------
+    dict
+        For the scaling fits, name in ``information_dimension`` (D1),
+        ``correlation_dimension`` (D2) and ``box_dimension`` (D0): ``{name: float,
+        name + "_ci": [low, high], name + "_range": [eps_low, eps_high] (units of X),
+        name + "_reliable": bool, name + "_reason": str or None}``; ``_reason`` says why
+        a fit is unreliable. For the nearest-neighbour estimators, ``twonn_dimension``
+        and ``mle_dimension``: ``{name: float, name + "_ci": [low, high]}``. A fit that
+        failed has ``name: None`` and ``name + "_reason"`` holding the error.
+    """
+    return summarize_dimensions(fit_dimension_estimators(X, random_state, max_points))

@@ -5,7 +5,7 @@ correlation sum, in nats) over a range of scales where the curve is a straight l
 This module validates clouds, names the box of every point at a given scale, picks the
 linear range automatically, widens the bootstrap interval of the slope by its spread
 over all admissible ranges and stores the fit on an estimator. Pair counting for the
-correlation sum lives in :mod:`analysis._correlation`.
+correlation sum lives in :mod:`analysis.geometry._correlation`.
 """
 
 import warnings
@@ -66,6 +66,34 @@ def check_cloud(X):
             "Check that the cloud was sampled from the object you meant."
         )
     return X, low, extent
+
+
+def resolution_floor(X: np.ndarray) -> float:
+    """Smallest scale at which a cloud's coordinates still resolve distances.
+
+    Below it, distances are rounding noise: chaos-game beliefs clamped at 1e-12 or
+    rounded in float64 pile up at distances of 1e-15, and activations stored as float32
+    carry only ~7 significant digits. The floor is the larger of 256 units in the last
+    place of the largest coordinate magnitude (in float32 when every coordinate of a
+    sample of rows is exactly a float32) and ``2**-40`` of the extent (the finest box
+    side whose keys float64 still computes exactly).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_points, n_dims)
+        The cloud, float64.
+
+    Returns
+    -------
+    float
+        The floor, in the units of ``X``.
+    """
+    sample = X[: min(len(X), 10_000)]
+    single = bool(np.all(sample.astype(np.float32).astype(np.float64) == sample))
+    eps = np.finfo(np.float32 if single else np.float64).eps
+    magnitude = float(np.abs(X).max())
+    extent = float(np.ptp(X, axis=0).max())
+    return max(256.0 * eps * magnitude, extent * 2.0**-40)
 
 
 def box_keys(X, low, extent, width, offset, chunk_size):
@@ -342,14 +370,34 @@ def range_and_noise_interval(window_slopes, slope, bootstrap_slopes, confidence)
     return float(window_slopes.min() - (slope - low)), float(window_slopes.max() + (high - slope))
 
 
+# A reliable fit spans at least this many decades of scale: shorter ranges cannot tell a
+# scaling law from the bend of a saturating or under-sampled curve.
+MIN_DECADES = 1.0
+# Largest relative change of the slope between the coarse and the fine half of the
+# range, and between the cloud and a half-size subsample, for a reliable fit.
+MAX_DRIFT = 0.04
+
+
 class ScalingEstimator(BaseEstimator):
     """Base for estimators that fit a dimension as the slope of a scaling curve.
 
     Subclasses measure ``values_`` over ``scales_`` and call :meth:`_fit_curve`, which
     chooses the range and sets ``dimension_``, ``scales_``, ``values_``, ``slope_``,
-    ``intercept_``, ``fit_range_``, ``r2_``, ``reliable_`` (False for a fallback fit)
-    and ``window_slopes_`` (the dimension over each admissible window), then
-    :meth:`_set_interval` with bootstrap slopes over the chosen window to set ``ci_``.
+    ``intercept_``, ``fit_range_``, ``r2_`` and ``window_slopes_`` (the dimension over
+    each admissible window), then :meth:`_set_interval` with bootstrap slopes over the
+    chosen window, and :meth:`_check_finite_size` with the cloud, which set ``ci_``,
+    ``reliable_`` and ``reason_``.
+
+    ``reliable_`` is True only when (a) some window of scales is straight within the
+    tolerances, (b) it spans at least ``MIN_DECADES`` decades, (c) the slope over its
+    fine half differs from that over its coarse half by at most ``MAX_DRIFT``
+    (relative), and (d) a half-size random subsample gives a slope within
+    ``MAX_DRIFT`` (relative) of the full cloud's. Otherwise ``reason_`` says which
+    failed. Checks (c) and (d) catch the finite-size biases that every window shares
+    (edge boxes, missed boxes, log corrections), which the spread across windows
+    cannot show; ``ci_`` is widened to include the fine-half slope and the full-cloud
+    slope moved twice more by the half-sample shift, so that it leans the way the
+    bias points.
     """
 
     # +1 when the dimension is the slope of ``values_`` against log scale, -1 when it is
@@ -357,9 +405,28 @@ class ScalingEstimator(BaseEstimator):
     _orientation = 1.0
     # Axis label for ``values_`` in plots, with its unit.
     values_label = "scaling curve [nats]"
+    # Set on the half-size refit, which must not refit itself again.
+    _is_half_sample = False
 
-    def _fit_curve(self, scales, values, usable):
-        """Choose the range, fit it and set the learned attributes; returns the window."""
+    def _fit_curve(
+        self, scales: np.ndarray, values: np.ndarray, usable: np.ndarray
+    ) -> slice:
+        """Choose the range, fit it and set the learned attributes.
+
+        Parameters
+        ----------
+        scales : ndarray of shape (n_scales,)
+            Ascending scales, in the units of the cloud.
+        values : ndarray of shape (n_scales,)
+            Scaling curve at each scale, in nats.
+        usable : ndarray of bool, shape (n_scales,)
+            Scales that may enter the fit.
+
+        Returns
+        -------
+        slice
+            The chosen window of scales.
+        """
         fit = choose_scaling_range(
             np.log(scales),
             self._orientation * values,
@@ -375,16 +442,84 @@ class ScalingEstimator(BaseEstimator):
         self.intercept_ = self._orientation * fit.intercept
         self.fit_range_ = (float(scales[fit.start]), float(scales[fit.stop - 1]))
         self.r2_ = fit.r2
-        self.reliable_ = fit.straight
         self.window_slopes_ = fit.window_slopes
+        reasons = []
+        if not fit.straight:
+            reasons.append("no range of scales is straight within the tolerances")
+        decades = float(np.log10(self.fit_range_[1] / self.fit_range_[0]))
+        if decades < MIN_DECADES:
+            reasons.append(f"the scaling range spans only {decades:.2f} decades")
+        # Slopes over the fine and the coarse half of the window (3+ scales each): a
+        # trend between them is curvature the straightness test tolerated.
+        x = np.log(scales[fit.start : fit.stop])
+        y = self._orientation * values[fit.start : fit.stop]
+        half = max(3, len(x) // 2)
+        self.fine_slope_ = float(line_slopes(x[:half], y[:half]))
+        coarse = float(line_slopes(x[-half:], y[-half:]))
+        drift = abs(self.fine_slope_ - coarse) / abs(fit.slope)
+        if drift > MAX_DRIFT:
+            reasons.append(
+                f"the local slope drifts from {coarse:.3f} (coarse) to "
+                f"{self.fine_slope_:.3f} (fine) across the range"
+            )
+        self._reasons = reasons
         return slice(fit.start, fit.stop)
 
-    def _set_interval(self, bootstrap_slopes):
-        """Set ``ci_`` from ``window_slopes_`` and the chosen window's bootstrap slopes."""
-        self.ci_ = range_and_noise_interval(
+    def _set_interval(self, bootstrap_slopes: np.ndarray) -> None:
+        """Set ``ci_`` from ``window_slopes_``, the bootstrap slopes and the fine half.
+
+        Parameters
+        ----------
+        bootstrap_slopes : ndarray of shape (n_bootstrap,)
+            Slopes refitted over the chosen window on resampled data.
+        """
+        low, high = range_and_noise_interval(
             self.window_slopes_, self.dimension_, bootstrap_slopes, self.confidence
         )
+        # The fine end is closest to the limit eps -> 0 that defines the dimension.
+        self.ci_ = (min(low, self.fine_slope_), max(high, self.fine_slope_))
 
-    def symbol(self):
+    def _check_finite_size(self, X: np.ndarray, rng: np.random.Generator) -> None:
+        """Refit on a random half of ``X`` and set ``half_dimension_``, ``reliable_``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_points, n_dims)
+            The cloud just fitted.
+        rng : numpy.random.Generator
+            Source of the half-size subsample and the refit's seed.
+        """
+        if self._is_half_sample:
+            self.reliable_ = not self._reasons
+            self.reason_ = "; ".join(self._reasons) or None
+            return
+        half = type(self)(**self.get_params())
+        half.set_params(random_state=int(rng.integers(2**63)))
+        half._is_half_sample = True
+        subset = X[np.sort(rng.choice(len(X), len(X) // 2, replace=False))]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                half.fit(subset)
+        except ValueError:
+            self.half_dimension_ = float("nan")
+            self._reasons.append("a half-size subsample has no usable scaling range")
+        else:
+            self.half_dimension_ = float(half.dimension_)
+            shift = self.dimension_ - self.half_dimension_
+            if abs(shift) > MAX_DRIFT * abs(self.dimension_):
+                self._reasons.append(
+                    f"a half-size subsample gives {self.half_dimension_:.3f}: the estimate "
+                    "has not converged in the number of points"
+                )
+            # Finite-size bias shrinks as points double; two more of the last shift
+            # bound what remains when it decays like n^-1/2 or faster.
+            low, high = self.ci_
+            target = self.dimension_ + 2.0 * shift
+            self.ci_ = (min(low, target), max(high, target))
+        self.reliable_ = not self._reasons
+        self.reason_ = "; ".join(self._reasons) or None
+
+    def symbol(self) -> str:
         """Short name of the dimension this estimator reports, e.g. ``"D1"``."""
         raise NotImplementedError(f"{type(self).__name__} must define symbol().")

@@ -9,7 +9,7 @@ without counting again. Memory stays O(n_points): a KD-tree, one subset copy and
 import numpy as np
 from scipy.spatial import cKDTree
 
-from analysis._scaling import line_slopes, radius_ladder
+from ._scaling import line_slopes, radius_ladder
 
 # Pairs worth counting at one radius (relative precision ~0.3%); beyond 4x this, larger
 # radii use random subsets. In 64 dimensions each pair costs a full distance, so more
@@ -25,7 +25,7 @@ def count_pairs(X, extent, n_references, scale_ratio, min_pairs, n_jobs, rng):
 
     ``n_references`` points of ``X`` (n_points, n_dims) are drawn without replacement
     with ``rng`` (its first draw, a permutation of the points); the radii come from
-    :func:`analysis._scaling.radius_ladder`, starting at ``extent`` (largest coordinate
+    :func:`analysis.geometry._scaling.radius_ladder`, starting at ``extent`` (largest coordinate
     range of ``X``) with ratio ``scale_ratio``. After each radius the work for the next is
     cut by 4 while at least ``_PAIRS_PER_RADIUS`` pairs would remain: first by counting
     against a quarter of the points (never fewer points than references in use), then
