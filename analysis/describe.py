@@ -7,7 +7,7 @@ import math
 import numpy as np
 import sympy as sp
 
-from dynamics.entropy_rate import entropy_rate
+from dynamics.entropy import entropy_rate
 from processes import (
     Process,
     epsilon_machine,
@@ -20,7 +20,9 @@ from processes import (
     symbolic_statistical_complexity,
 )
 
-__all__ = ["describe_process", "format_summary"]
+from ._nulls import explain_nulls
+
+__all__ = ["describe_process", "format_summary", "null_reasons"]
 
 
 def _finite(value: float | None) -> float | None:
@@ -54,7 +56,7 @@ def describe_process(process: Process, depth: int = 10, max_states: int = 10_000
         "statistical_complexity_bits": symbolic_statistical_complexity(process),
     }
     latex.update({k: sp.latex(v) for k, v in closed_forms.items() if v is not None})
-    return {
+    info = {
         "name": process.name,
         "params": dict(process.params),
         "citation": process.citation,
@@ -77,6 +79,25 @@ def describe_process(process: Process, depth: int = 10, max_states: int = 10_000
         "myopic_entropy_bits": [float(v) for v in myopic_entropies(process, depth)],
         "latex": latex,
     }
+    return explain_nulls(info, null_reasons(max_states))
+
+
+def null_reasons(max_states: int, max_depth: int | None = None) -> dict[str, str]:
+    """Why a `describe_process` (or ``msp``) value can be null, keyed like its output."""
+    limits = f"{max_states} states (--max-states)"
+    if max_depth is not None:
+        limits += f" and {max_depth} levels (--depth)"
+    not_finite = f"the mixed-state presentation is not finite within {limits}"
+    return {
+        "entropy_rate_upper_bound_bits": "not needed: the entropy rate is exact",
+        "statistical_complexity_bits": f"{not_finite}; C_mu is infinite or unknown",
+        "causal_states": f"{not_finite}; the causal states are infinite or unknown",
+        "excess_entropy_bits": "the excess-entropy sum did not give a finite value at the "
+                               "depth explored",
+        "msp_states": f"{not_finite}",
+        "n_recurrent": f"{not_finite}; its recurrent part is unknown",
+        "entropy_rate_stderr_bits": "the estimate carries no standard error",
+    }
 
 
 def format_summary(info: dict) -> str:
@@ -85,8 +106,14 @@ def format_summary(info: dict) -> str:
     kind = "generalized HMM" if info["generalized"] else "HMM"
     unifilar = "unifilar" if info["unifilar"] else "nonunifilar"
 
-    def bits(v):
-        return "infinite / unknown" if v is None else f"{v:.6f} bits"
+    def bits(key):
+        v = info[key]
+        if v is None or not math.isfinite(v):
+            return f"not available ({info.get(key + '_reason', 'infinite or unknown')})"
+        return f"{v:.6f} bits"
+
+    def number(v, fmt):
+        return format(v, fmt) if v is not None and math.isfinite(v) else "not available"
 
     h = info["myopic_entropy_bits"]
     lines = [
@@ -94,15 +121,16 @@ def format_summary(info: dict) -> str:
         f"  {kind}, {info['n_states']} states, {info['n_symbols']} symbols, {unifilar}",
         f"  citation: {info['citation']}",
         "  stationary: " + np.array2string(np.array(info["stationary"]), precision=6),
-        f"  entropy rate h_mu: {info['entropy_rate_bits']:.6f} bits "
-        f"(+- {info['entropy_rate_stderr_bits']:.2g}, {info['entropy_rate_method']})",
-        f"  statistical complexity C_mu: {bits(info['statistical_complexity_bits'])}",
-        f"  excess entropy E: {bits(info['excess_entropy_bits'])} "
+        f"  entropy rate h_mu: {bits('entropy_rate_bits')} "
+        f"(+- {number(info['entropy_rate_stderr_bits'], '.2g')}, "
+        f"{info['entropy_rate_method']})",
+        f"  statistical complexity C_mu: {bits('statistical_complexity_bits')}",
+        f"  excess entropy E: {bits('excess_entropy_bits')} "
         f"({info['excess_entropy_terms']} terms"
         f"{'' if info['excess_entropy_converged'] else ', truncated'})",
         f"  mixed states from pi: {info['msp_states'] or 'not finite within the limit'}",
         f"  myopic entropies h(1..{len(h)}) bits: "
-        + " ".join(f"{v:.4f}" for v in h),
+        + " ".join(number(v, ".4f") for v in h),
     ]
     for key, tex in info["latex"].items():
         lines.append(f"  latex {key}: {tex}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from dynamics.entropy_rate import entropy_rate
+from dynamics.entropy import entropy_rate
 from processes import (
     Process,
     epsilon_machine,
@@ -46,7 +46,7 @@ def msp_report(process: Process, max_depth: int | None = None,
     info["entropy_rate_stderr_bits"] = rate.stderr_bits
     info["entropy_rate_method"] = rate.method
     info["entropy_rate_upper_bound_bits"] = rate.upper_bound_bits
-    return graph, explain_nulls(info, null_reasons(max_states))
+    return graph, explain_nulls(info, null_reasons(max_states, max_depth))
 
 
 def save_graph(graph: nx.DiGraph, path: str | Path) -> Path:

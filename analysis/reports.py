@@ -9,7 +9,8 @@ dimension estimators.
 from __future__ import annotations
 
 import json
-import math
+import os
+import stat
 import tomllib
 from pathlib import Path
 
@@ -28,13 +29,22 @@ from dynamics import (
 )
 from processes import ParameterError, Process, get_process, list_processes, load_process
 
-from ._cli_common import parse_params
-from .dimension import estimate_dimensions
+from ._cli_common import build_process, parse_params
+from ._nulls import NEG_INF, explain_nulls, json_number
+from .geometry import estimate_dimensions
 
-__all__ = ["resolve_target", "attractor_report", "lyapunov_report", "cloud_coordinates"]
+__all__ = ["resolve_target", "attractor_report", "lyapunov_report", "cloud_coordinates",
+           "check_attractor_points", "MIN_ATTRACTOR_POINTS", "MAX_ATTRACTOR_BYTES"]
 
 # Flows are sampled every FLOW_DT time units; this resolves Lorenz's attractor.
 FLOW_DT = 0.01
+# Fewer points leave the dimension fits without a scaling range and the entropy rate
+# without batches for its standard error.
+MIN_ATTRACTOR_POINTS = 1000
+# The sampled points are held in memory (float64): refuse runs that would need more.
+MAX_ATTRACTOR_BYTES = 4 * 2**30
+# Larger files are not spec files; _peek leaves them to the loaders' size checks.
+_PEEK_MAX_BYTES = 1 << 20
 
 
 def resolve_target(name: str | None, file: str | None, params: list[str]):
@@ -45,11 +55,11 @@ def resolve_target(name: str | None, file: str | None, params: list[str]):
         if path.is_file() and "kind" in _peek(path):
             system = load_system(path)
             return system.with_params(**values) if values else system
-        return load_process(path, **values)
+        return build_process(load_process, path, **values)
     if not name:
         raise ParameterError("name a process or system (e.g. mess3, henon) or give --file")
     if name in list_processes():
-        return get_process(name, **values)
+        return build_process(get_process, name, **values)
     if name in list_systems():
         return get_system(name, **values)
     raise ParameterError(
@@ -59,22 +69,60 @@ def resolve_target(name: str | None, file: str | None, params: list[str]):
 
 
 def _peek(path: Path) -> dict:
+    """The parsed spec file, or {} when it cannot be read as one: the real loaders then
+    report the problem. Never opens anything but a regular file of moderate size (a FIFO
+    would block the read for ever)."""
     try:
-        text = path.read_text()
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _PEEK_MAX_BYTES:
+            return {}
+        text = path.read_bytes().decode("utf-8")
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+    except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError,
+            RecursionError):
         return {}  # let the real loader report the error with its line
     return data if isinstance(data, dict) else {}
 
 
-def _finite_list(values) -> list[float | None]:
-    """JSON has no infinity: a reset map's exponent -inf is printed as null."""
-    return [float(v) if math.isfinite(v) else None for v in np.asarray(values, dtype=float)]
+def _spectrum(result) -> tuple[list, list, dict]:
+    """Exponents and standard errors for JSON, with reasons for what is not a number.
+
+    An exponent that is -inf (a rank-deficient map collapses a direction: every belief
+    reset of a GHMM or HMM) is written as the string "-inf". Its standard error is 0.0
+    when every orbit gave -inf (there is no spread), else null with a reason.
+    """
+    exponents = [json_number(v) for v in np.asarray(result.exponents, dtype=float)]
+    per_orbit = np.asarray(result.per_orbit, dtype=float)
+    stderr: list = []
+    for i, err in enumerate(np.asarray(result.stderr, dtype=float)):
+        if exponents[i] == NEG_INF and np.all(per_orbit[:, i] == -np.inf):
+            stderr.append(0.0)
+        elif exponents[i] == NEG_INF or exponents[i] is None or not np.isfinite(err):
+            stderr.append(None)
+        else:
+            stderr.append(float(err))
+    reasons = {
+        "lyapunov_spectrum_nats": "an exponent is not a number (the orbits' averages "
+                                  "overflowed); rerun with fewer --steps",
+        "lyapunov_spectrum_stderr_nats": "some orbits gave -inf and others a finite value "
+                                         "(or the exponent is undefined), so the spread "
+                                         "across orbits is undefined",
+    }
+    return exponents, stderr, reasons
 
 
 def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
                     seed: int = 0) -> dict:
-    """Lyapunov spectrum (nats per step, per unit time for flows) and Lyapunov dimension."""
+    """Lyapunov spectrum (nats per step, per unit time for flows) and Lyapunov dimension.
+
+    JSON conventions: an exponent of -inf is the string "-inf"; every null has a
+    ``<key>_reason`` sibling.
+    """
+    if n_steps is not None and n_steps < 1:
+        raise ValueError(f"--steps {n_steps}: need at least 1 step per orbit")
+    if n_orbits < 2:
+        raise ValueError(f"--orbits {n_orbits}: need at least 2 orbits for the standard "
+                         "errors (the default is 16)")
     if isinstance(target, Process):
         system, x0, dt, entropy_kind = BeliefIFS(target), target.pi, None, "entropy_rate"
     else:
@@ -82,16 +130,20 @@ def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
         system, x0, entropy_kind = target, None, "input_entropy"
     result = lyapunov_spectrum(system, x0, n_steps=n_steps or 20_000, burn_in=_burn_in(target),
                                n_orbits=n_orbits, seed=seed, dt=dt)
-    return {
-        "lyapunov_spectrum_nats": _finite_list(result.exponents),
-        "lyapunov_spectrum_stderr_nats": _finite_list(result.stderr),
+    exponents, stderr, reasons = _spectrum(result)
+    info = {
+        "lyapunov_spectrum_nats": exponents,
+        "lyapunov_spectrum_stderr_nats": stderr,
         "lyapunov_dimension": float(result.dimension),
-        f"{entropy_kind}_nats": result.entropy_nats,
-        f"{entropy_kind}_stderr_nats": result.entropy_stderr_nats,
+        f"{entropy_kind}_nats": float(result.entropy_nats),
+        f"{entropy_kind}_stderr_nats": float(result.entropy_stderr_nats),
         "n_orbits": n_orbits,
         "n_steps": result.n_steps,
         "time_unit": "time" if result.dt else "step",
     }
+    reasons["lyapunov_dimension"] = ("the Kaplan-Yorke sum of the exponents is undefined "
+                                     "for this spectrum")
+    return explain_nulls(info, reasons)
 
 
 def _burn_in(target) -> int:
@@ -137,19 +189,22 @@ def _spread(system, n_orbits: int, seed: int) -> np.ndarray:
 
 
 def attractor_report(target, n_points: int, seed: int = 0,
-                     dimension_points: int = 200_000) -> tuple[np.ndarray, dict]:
+                     dimension_points: int = 200_000,
+                     lyapunov_steps: int | None = None) -> tuple[np.ndarray, dict]:
     """Sample the attractor and measure it: entropy rate (processes), Lyapunov spectrum
     and dimension, and box-counting / information / correlation dimensions.
 
-    Dimensions are estimated on at most ``dimension_points`` points drawn at random.
+    Dimensions are estimated on at most ``dimension_points`` points drawn at random;
+    ``lyapunov_steps`` is passed to `lyapunov_report` (its default when None).
     """
+    check_attractor_points(target, n_points)
     points, game = sample_points(target, n_points, seed)
     info: dict = {"n_points": int(len(points))}
     if game is not None:
         rate = game.entropy_rate()
         info["entropy_rate_bits"] = rate.bits
         info["entropy_rate_stderr_bits"] = rate.stderr_bits
-    info.update(lyapunov_report(target, seed=seed))
+    info.update(lyapunov_report(target, n_steps=lyapunov_steps, seed=seed))
     rng = np.random.default_rng(seed)
     idx = (rng.choice(len(points), dimension_points, replace=False)
            if len(points) > dimension_points else slice(None))
@@ -159,7 +214,25 @@ def attractor_report(target, n_points: int, seed: int = 0,
         info.update(_single_point_dimensions())
     else:
         info.update(estimate_dimensions(cloud, random_state=seed))
-    return points, info
+    return points, explain_nulls(info, {
+        "entropy_rate_stderr_bits": "the chaos game ran too few chains for a standard error",
+    })
+
+
+def check_attractor_points(target, n_points: int) -> None:
+    """Refuse too few points for the estimates, or more than memory can hold."""
+    if n_points < MIN_ATTRACTOR_POINTS:
+        raise ValueError(f"--points {n_points}: need at least {MIN_ATTRACTOR_POINTS} points "
+                         "for the dimension and entropy-rate estimates")
+    dim = target.n_states if isinstance(target, Process) else target.dim
+    need = n_points * max(dim, 1) * 8
+    if need > MAX_ATTRACTOR_BYTES:
+        most = MAX_ATTRACTOR_BYTES // (max(dim, 1) * 8)
+        raise ValueError(
+            f"--points {n_points}: {n_points} points of dimension {dim} need "
+            f"{need / 2**30:.3g} GiB of memory; the limit is "
+            f"{MAX_ATTRACTOR_BYTES // 2**30} GiB - lower --points to at most {most}"
+        )
 
 
 def _single_point_dimensions() -> dict:
@@ -168,5 +241,7 @@ def _single_point_dimensions() -> dict:
     out = {}
     for name in ("information_dimension", "correlation_dimension", "box_dimension"):
         out.update({f"{name}_reliable": True, name: 0.0, f"{name}_ci": [0.0, 0.0],
-                    f"{name}_range": None})
+                    f"{name}_range": None,
+                    f"{name}_range_reason": "the attractor is a single point: there is no "
+                                            "scaling range to fit"})
     return out

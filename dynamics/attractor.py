@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from processes import EntropyRate, Process, ProcessError
 from processes._kernels import belief_kernel
+from processes._validate import negative_probability_error
 
 from .belief import BeliefIFS
 
@@ -89,26 +90,30 @@ def chaos_game(process: Process, n_points: int, burn_in: int = 200, seed=None,
     entropy = np.zeros(n_chains)
     no_tokens = np.empty((n_chains, 0), np.int64)
     h = np.empty(n_chains)
-    broken = 0
+    broken, negative, worst = 0, 0, 0.0
     if burn_in:
-        broken += belief_kernel(T, Tr, eta, rng.random((n_chains, burn_in)), burn_in,
-                                no_tokens, np.empty((n_chains, 0, process.n_states)), h,
-                                False, False)
+        broken, negative, worst = belief_kernel(
+            T, Tr, eta, rng.random((n_chains, burn_in)), burn_in, no_tokens,
+            np.empty((n_chains, 0, process.n_states)), h, False, False)
     chunk = min(steps, max(1, _CHUNK_POINTS // n_chains))
     u = np.empty((n_chains, chunk))  # reused: fresh pages for every chunk cost more
     show = progress if progress is not None else (sys.stderr.isatty() and n_points > 10**6)
     done = 0
     with tqdm(total=steps * n_chains, disable=not show, unit="pt") as bar:
-        while done < steps:
+        while done < steps and not negative:
             m = min(chunk, steps - done)
             if m < chunk:
                 u = np.empty((n_chains, m))
             rng.random(out=u)
-            broken += belief_kernel(T, Tr, eta, u, 0, no_tokens, out[:, done:done + m], h,
-                                    False, track_entropy)
+            b, neg, low = belief_kernel(T, Tr, eta, u, 0, no_tokens, out[:, done:done + m], h,
+                                        False, track_entropy)
+            # A negative probability stops the loop: the measure does not exist.
+            broken, negative, worst = broken + b, negative + neg, min(worst, low)
             entropy += h
             done += m
             bar.update(m * n_chains)
+    if negative:
+        raise negative_probability_error(process, worst, "running the chaos game")
     if broken:
         raise ProcessError(
             f"{process.name}: {broken} chaos-game updates divided by a zero or non-finite "

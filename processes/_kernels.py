@@ -4,7 +4,10 @@ Random numbers are drawn by the caller's `numpy.random.Generator` and passed in 
 uniforms, so results depend only on the seed, not on numba's global generator.
 Every kernel is parallel over the batch (independent chains) and returns the number of
 updates whose normaliser was zero or not finite, so callers can report a broken run
-without scanning the outputs again.
+without scanning the outputs again. `belief_kernel` also returns how many steps met a
+negative next-symbol probability (below ``-NEG_TOL``) and the most negative one: a
+generalized HMM may pass the finite-depth word check and still give some longer word a
+negative probability, which must be an error, never a silently clipped number.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["hmm_kernel", "belief_kernel"]
+__all__ = ["hmm_kernel", "belief_kernel", "NEG_TOL"]
+
+# A next-symbol probability below -NEG_TOL is negative, not rounding.
+NEG_TOL = 1e-10
 
 
 @numba.njit(parallel=True, cache=True)
@@ -81,10 +87,15 @@ def belief_kernel(T, Tr, eta0, u, record_from, tokens, beliefs, entropy, track_t
     (batch,): the sum of ``H[p(eta)]`` in nats over the recorded steps (the entropy-rate
     estimator) if ``track_entropy``, else 0 (its logarithms dominate the cost of a step).
     ``eta0`` is overwritten with the final beliefs, so a chunked caller can continue.
+
+    Returns ``(broken, negative, worst)``: updates with a zero or non-finite normaliser,
+    steps with some ``p_y(eta) < -NEG_TOL``, and the smallest ``p_y(eta)`` met (<= 0).
     """
     batch, length = u.shape
     k, n = T.shape[0], T.shape[1]
     broken = 0
+    negative = 0
+    worst = 0.0
     for b in numba.prange(batch):
         eta = eta0[b].copy()
         new = np.empty(n)
@@ -98,6 +109,12 @@ def belief_kernel(T, Tr, eta0, u, record_from, tokens, beliefs, entropy, track_t
                     acc += eta[i] * Tr[i, y]
                 p[y] = acc
                 total += acc
+            low = p[0]
+            for y in range(1, k):
+                low = min(low, p[y])
+            if low < -NEG_TOL:
+                negative += 1
+                worst = min(worst, low)
             # Scaling the uniform by the rounded total (not comparing with 1) means a
             # symbol of probability zero is never drawn.
             v = u[b, t] * total
@@ -129,4 +146,4 @@ def belief_kernel(T, Tr, eta0, u, record_from, tokens, beliefs, entropy, track_t
         entropy[b] = h
         for j in range(n):
             eta0[b, j] = eta[j]
-    return broken
+    return broken, negative, worst

@@ -7,7 +7,7 @@ import sympy as sp
 
 from .errors import ProcessError
 
-__all__ = ["validate", "rows_sum_to_one_symbolically"]
+__all__ = ["validate", "rows_sum_to_one_symbolically", "negative_probability_error"]
 
 _NEG_TOL = 1e-12
 _SUM_TOL = 1e-9
@@ -16,6 +16,8 @@ _SUM_TOL = 1e-9
 def rows_sum_to_one_symbolically(process) -> bool | None:
     """True if sympy proves every row of ``sum_x T[x]`` sums to 1, None if it cannot."""
     d = process._definition
+    if not d.symbolic_ok:
+        return None
     if not hasattr(d, "_rows_proven"):
         M = sum(d.matrices, sp.zeros(*d.matrices[0].shape))
         try:
@@ -67,3 +69,16 @@ def _validate_generalized(process, depth: int) -> None:
                 f"negative probability {p[worst] * probs[worst[0]]:.3g} at "
                 f"{process.params}; this GHMM does not define a process there"
             )
+
+
+def negative_probability_error(process, worst: float, where: str) -> ProcessError:
+    """The error for a negative next-symbol probability met while ``where`` (e.g.
+    "sampling", "exploring mixed states"): a generalized HMM checked only up to a finite
+    word length can still give a longer word negative probability."""
+    params = f"at {process.params}" if process.params else "(no parameters)"
+    return ProcessError(
+        f"{process.name}: a next-symbol probability p_x(eta) = {worst:.3g} < 0 was met "
+        f"while {where} {params} (words were checked only up to length "
+        f"{getattr(process, '_check_depth', '?')}); this GHMM does not define a process "
+        "there - choose other parameters"
+    )

@@ -7,19 +7,18 @@ values are checked in ``tests/test_catalogue.py`` (one table row per entry).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import sympy as sp
+from typing import TYPE_CHECKING
 
 from .errors import ParameterError
 from .parameters import Parameter
-from .process import Process
+
+if TYPE_CHECKING:
+    from .process import Process
 
 __all__ = ["get_process", "list_processes", "register", "CatalogueEntry"]
-
-Interval = sp.Interval
-HALF = sp.Rational(1, 2)
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,15 @@ class CatalogueEntry:
 
     @property
     def summary(self) -> str:
+        """The first line of the builder's docstring."""
         return (self.build.__doc__ or "").strip().splitlines()[0]
+
+    def to_dict(self) -> dict:
+        """JSON-ready description for ``beliefscope list --json``."""
+        return {"name": self.name, "kind": "process", "summary": self.summary,
+                "generalized": self.generalized,
+                "parameters": [p.to_dict() for p in self.parameters],
+                "citation": self.citation}
 
 
 _CATALOGUE: dict[str, CatalogueEntry] = {}
@@ -68,6 +75,8 @@ def get_process(name: str, **params: float) -> Process:
             f"unknown process {name!r}; known processes: {', '.join(list_processes())}"
         )
     if name not in _DEFINITIONS:
+        from .process import Process
+
         entry = _CATALOGUE[name]
         symbols = [p.symbol for p in entry.parameters]
         _DEFINITIONS[name] = Process(
@@ -83,8 +92,8 @@ def _mess3_matrix(symbol: int, x, a) -> list:
 
 
 @register(
-    Parameter("x", 0.15, Interval.open(0, HALF), "probability of hopping to each other state"),
-    Parameter("a", 0.6, Interval.open(0, 1), "probability a state emits its own symbol"),
+    Parameter("x", 0.15, "(0, 1/2)", "probability of hopping to each other state"),
+    Parameter("a", 0.6, "(0, 1)", "probability a state emits its own symbol"),
     citation="Marzen & Crutchfield, 'Nearly maximally predictive features and their "
              "dimensions', arXiv:1702.08565 (2017); Shai et al., 'Transformers represent "
              "belief state geometry in their residual stream' (2024)",
@@ -95,13 +104,15 @@ def mess3(x, a):
 
 
 @register(
-    Parameter("p1", 0.5, Interval(0, 1), "Pr(first random bit = 1)"),
-    Parameter("p2", 0.5, Interval(0, 1), "Pr(second random bit = 1)"),
+    Parameter("p1", 0.5, "[0, 1]", "Pr(first random bit = 1)"),
+    Parameter("p2", 0.5, "[0, 1]", "Pr(second random bit = 1)"),
     citation="Crutchfield & Feldman, Chaos 13 (2003), 'Regularities unseen, "
              "randomness observed'",
 )
 def rrxor(p1, p2):
     """Random-random-XOR: two random bits, then their XOR (states S, A0, A1, B0, B1)."""
+    import sympy as sp
+
     S, A0, A1, B0, B1 = range(5)
     T0, T1 = sp.zeros(5, 5), sp.zeros(5, 5)
     T0[S, A0], T1[S, A1] = 1 - p1, p1
@@ -112,7 +123,7 @@ def rrxor(p1, p2):
 
 
 @register(
-    Parameter("p", 0.5, Interval(0, 1), "Pr(R emits 0)"),
+    Parameter("p", 0.5, "[0, 1]", "Pr(R emits 0)"),
     citation="Crutchfield & Feldman, Chaos 13 (2003); convention: Z emits 0, O emits 1, "
              "R emits 0 with probability p",
 )
@@ -123,7 +134,7 @@ def z1r(p):
 
 
 @register(
-    Parameter("p", 0.5, Interval.Lopen(0, 1), "Pr(A emits 0)"),
+    Parameter("p", 0.5, "(0, 1]", "Pr(A emits 0)"),
     citation="Crutchfield & Feldman, Chaos 13 (2003): no two consecutive 1s",
 )
 def golden_mean(p):
@@ -132,7 +143,7 @@ def golden_mean(p):
 
 
 @register(
-    Parameter("p", 0.5, Interval.Lopen(0, 1), "Pr(A emits 0)"),
+    Parameter("p", 0.5, "(0, 1]", "Pr(A emits 0)"),
     citation="Crutchfield & Feldman, Chaos 13 (2003): 1s come in even-length blocks",
 )
 def even(p):
@@ -141,8 +152,8 @@ def even(p):
 
 
 @register(
-    Parameter("p", 0.5, Interval.open(0, 1), "Pr(A moves to B on a 0)"),
-    Parameter("q", 0.5, Interval.open(0, 1), "Pr(B emits 1 and returns to A)"),
+    Parameter("p", 0.5, "(0, 1)", "Pr(A moves to B on a 0)"),
+    Parameter("q", 0.5, "(0, 1)", "Pr(B emits 1 and returns to A)"),
     citation="Crutchfield, Physica D 75 (1994); Marzen & Crutchfield (2017): the simple "
              "nonunifilar source",
 )
@@ -152,7 +163,7 @@ def sns(p, q):
 
 
 @register(
-    Parameter("p", 0.5, Interval(0, 1), "Pr(1)"),
+    Parameter("p", 0.5, "[0, 1]", "Pr(1)"),
     citation="i.i.d. Bernoulli process",
 )
 def coin(p):
@@ -161,8 +172,8 @@ def coin(p):
 
 
 @register(
-    Parameter("p", 0.5, Interval.open(0, 1), "Pr(A emits 0 and stays)"),
-    Parameter("q", 0.5, Interval(0, 1), "Pr(C emits 0)"),
+    Parameter("p", 0.5, "(0, 1)", "Pr(A emits 0 and stays)"),
+    Parameter("q", 0.5, "[0, 1]", "Pr(C emits 0)"),
     citation="Crutchfield, Ellison & Mahoney, PRL 103 (2009), 'Time's barbed arrow'",
 )
 def nemo(p, q):
@@ -172,25 +183,29 @@ def nemo(p, q):
 
 
 def _post_quantum_v(v) -> list:
+    import sympy as sp
+
     return [[v, 0, 0], [0, 1, 0], [0, sp.log(v), 1]]
 
 
 @register(
-    Parameter("alpha", float(sp.E), Interval.open(1, sp.oo), "symbol-1 stretch"),
-    Parameter("beta", 0.5, Interval.open(0, 1), "symbol-2 stretch"),
+    Parameter("alpha", math.e, "(1, oo)", "symbol-1 stretch"),
+    Parameter("beta", 0.5, "(0, 1)", "symbol-2 stretch"),
     citation="Riechers et al., 'Neural networks leverage nominally quantum and "
              "post-quantum representations' (2025)",
     generalized=True, normalize=True,
 )
 def post_quantum(alpha, beta):
     """A generalized HMM with no finite quantum presentation (normalised by rho)."""
+    import sympy as sp
+
     t0 = sp.Matrix([1, 1, 0]) * sp.Matrix([[1, -1, -1]])
     return [t0.tolist(), _post_quantum_v(alpha), _post_quantum_v(beta)]
 
 
 @register(
-    Parameter("alpha", 1.0, Interval.open(0, sp.oo), "weight of the first measurement axis"),
-    Parameter("beta", 3.0, Interval.open(0, sp.oo), "weight of the second measurement axis"),
+    Parameter("alpha", 1.0, "(0, oo)", "weight of the first measurement axis"),
+    Parameter("beta", 3.0, "(0, oo)", "weight of the second measurement axis"),
     citation="Riechers, Bigelow, Alt & Shai, 'Neural networks leverage nominally quantum and "
              "post-quantum representations' (2025): a qubit measured by a four-outcome "
              "POVM, in Bloch coordinates (states: 1, x, z); matrices as in the Simplex "
@@ -199,6 +214,8 @@ def post_quantum(alpha, beta):
 )
 def tom_quantum(alpha, beta):
     """A qubit under repeated four-outcome measurement, as a 3-state generalized HMM."""
+    import sympy as sp
+
     gamma2 = 1 / (4 * (alpha**2 + beta**2))
     c, m, o = sp.Rational(1, 4), (alpha**2 - beta**2) * gamma2, 2 * alpha * beta * gamma2
     return [[[c, 0, o], [0, m, 0], [o, 0, c]],
@@ -208,8 +225,8 @@ def tom_quantum(alpha, beta):
 
 
 @register(
-    Parameter("alpha", 2000.0, Interval(-sp.oo, sp.oo), "rotation angle (radians)"),
-    Parameter("lamb", 0.49, Interval.open(0, 1), "contraction of the rotating block"),
+    Parameter("alpha", 2000.0, "(-oo, oo)", "rotation angle (radians)"),
+    Parameter("lamb", 0.49, "(0, 1)", "contraction of the rotating block"),
     citation="Fanizza's process: finite rank, no finite HMM presentation; matrices as in "
              "the Simplex group's process library (github.com/Astera-org/simplexity); on "
              "the realisation problem see M. Vidyasagar, Math. Control Signals Syst. 23, "
@@ -219,6 +236,8 @@ def tom_quantum(alpha, beta):
 )
 def fanizza(alpha, lamb):
     """A 4-state generalized HMM whose second symbol rotates and contracts the belief."""
+    import sympy as sp
+
     cos, sin = sp.cos(alpha), sp.sin(alpha)
     den = 1 - 2 * lamb * cos + lamb**2
     a_l = (1 - lamb * cos + lamb * sin) / den

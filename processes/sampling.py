@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._kernels import belief_kernel, hmm_kernel
-from .errors import ProcessError
+from ._validate import negative_probability_error
+from .errors import InputError, ProcessError
 from .process import Process
 
 __all__ = ["Samples", "generate", "enumerate_words"]
@@ -59,7 +60,7 @@ def generate(process: Process, batch_size: int, length: int, *, seed=None,
         Also return hidden states (HMMs only), beliefs and exact next-token probabilities.
     """
     if batch_size < 1 or length < 1:
-        raise ValueError(f"batch_size and length must be >= 1, got {batch_size}, {length}")
+        raise InputError(f"batch_size and length must be >= 1, got {batch_size}, {length}")
     rng = _rng(seed)
     T, Tr = np.ascontiguousarray(process.T), np.ascontiguousarray(process.Tr)
     k, n = process.n_symbols, process.n_states
@@ -76,8 +77,10 @@ def generate(process: Process, batch_size: int, length: int, *, seed=None,
             )
         eta = np.repeat(process.pi[None, :], batch_size, axis=0)
         u = rng.random((batch_size, length))
-        broken = belief_kernel(T, Tr, eta, u, 0, tokens, beliefs, np.empty(batch_size), True,
-                               False)
+        broken, negative, worst = belief_kernel(T, Tr, eta, u, 0, tokens, beliefs,
+                                                np.empty(batch_size), True, False)
+        if negative:
+            raise negative_probability_error(process, worst, "sampling")
         next_probs = beliefs @ Tr if return_next_token_probs else None
     else:
         joint = T.transpose(1, 0, 2).reshape(n, k * n)  # Pr(x, j | i), flattened (x, j)
@@ -115,7 +118,7 @@ def enumerate_words(process: Process, length: int, drop_zero: bool = True,
     """
     k = process.n_symbols
     if k**length > max_words:
-        raise ValueError(
+        raise InputError(
             f"{process.name}: {k}**{length} words exceed max_words={max_words}; use "
             "processes.information (merged beliefs) for entropies at this length"
         )

@@ -21,7 +21,7 @@ __all__ = [
     "symbolic_statistical_complexity", "run_with_timeout",
 ]
 
-_ZERO = 1e-12
+_ZERO = 1e-300  # an entry is a transition unless it is (numerically) exactly zero
 
 
 def is_unifilar(process: Process) -> bool:

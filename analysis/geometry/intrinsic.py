@@ -195,6 +195,12 @@ class TwoNN(BaseEstimator):
         mu = np.sort(distances[:, 1] / distances[:, 0])
         log_mu = np.log(mu)
         n = len(mu)
+        if not np.all(np.isfinite(log_mu)) or log_mu.sum() <= 1e-9 * n:
+            # Ratios all 1 (a finite set of points, a lattice): the fit would divide by
+            # zero or return a meaningless huge d.
+            raise ValueError("the second-nearest neighbour is as near as the nearest for "
+                             "almost every point (a finite set of points or a lattice); "
+                             "TwoNN needs a continuum of distances")
         self.mu_ = mu
         self.n_points_ = n
         self.dimension_ = self._line_fit(log_mu)

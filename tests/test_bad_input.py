@@ -1,0 +1,325 @@
+"""Every bad input gets one clear error line, never a traceback or a wrong number.
+
+`CASES` is the table: ``(id, setup, fragment)``. ``setup(tmp_path)`` returns the argv for
+`analysis.cli.main` (making any files the case needs in ``tmp_path``); the command must
+return 2 with nothing on stdout and one stderr line containing ``fragment``. Append rows
+for new classes of bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import analysis.cli as cli
+from analysis._io import write_json
+from analysis._nulls import unexplained_nulls
+from analysis.describe import describe_process
+from analysis.msp_report import msp_report
+from analysis.reports import attractor_report, lyapunov_report
+from processes import get_process, list_processes
+
+Setup = Callable[[Path], list[str]]
+
+
+def argv(*args: str) -> Setup:
+    """A case that needs no files."""
+    return lambda tmp_path: list(args)
+
+
+def points_file(array: np.ndarray, name: str = "cloud.npy") -> Setup:
+    """A case running ``dimension`` on ``array`` saved as ``name``."""
+
+    def setup(tmp_path: Path) -> list[str]:
+        path = tmp_path / name
+        np.save(path, array) if name.endswith(".npy") else np.savez(path, points=array)
+        return ["dimension", str(path)]
+
+    return setup
+
+
+def lying_header(tmp_path: Path) -> list[str]:
+    """A .npy whose header claims shape (10**12, 3) but which holds 24 bytes of data."""
+    path = tmp_path / "huge.npy"
+    with path.open("wb") as handle:
+        np.lib.format.write_array_header_1_0(
+            handle, {"descr": "<f8", "fortran_order": False, "shape": (10**12, 3)})
+        handle.write(np.zeros(3).tobytes())
+    return ["dimension", str(path)]
+
+
+def lying_npz_member(tmp_path: Path) -> list[str]:
+    """The same lie inside an .npz member."""
+    path = tmp_path / "huge.npz"
+    with zipfile.ZipFile(path, "w") as archive, archive.open("points.npy", "w") as handle:
+        np.lib.format.write_array_header_1_0(
+            handle, {"descr": "<f8", "fortran_order": False, "shape": (10**12, 3)})
+        handle.write(np.zeros(3).tobytes())
+    return ["dimension", str(path)]
+
+
+# Two symbols; symbol 0 stretches the second belief coordinate by 1.4 per step while its
+# probability 0.5 - 0.5 x falls: every word up to length 8 has positive probability
+# (so the finite-depth check passes), but 1 0^10 0 has negative probability.
+LATE_NEGATIVE_GHMM = """\
+name = "late_negative"
+generalized = true
+[matrices]
+"0" = [["0.5", "0"], ["-0.5", "0.7"]]
+"1" = [["0.5", "0.002"], ["0.5", "0.1"]]
+"""
+
+
+def late_negative(*args: str) -> Setup:
+    def setup(tmp_path: Path) -> list[str]:
+        spec = tmp_path / "late.toml"
+        spec.write_text(LATE_NEGATIVE_GHMM)
+        return [args[0], "--file", str(spec), *args[1:]]
+
+    return setup
+
+
+def spec_directory(command: str) -> Setup:
+    def setup(tmp_path: Path) -> list[str]:
+        (tmp_path / "spec.toml").mkdir()
+        return [command, "--file", str(tmp_path / "spec.toml")]
+
+    return setup
+
+
+def spec_fifo(command: str) -> Setup:
+    def setup(tmp_path: Path) -> list[str]:
+        os.mkfifo(tmp_path / "spec.toml")  # opening it for reading would block for ever
+        return [command, "--file", str(tmp_path / "spec.toml")]
+
+    return setup
+
+
+def spec_binary(command: str) -> Setup:
+    def setup(tmp_path: Path) -> list[str]:
+        (tmp_path / "spec.toml").write_bytes(bytes(range(256)) * 4)
+        return [command, "--file", str(tmp_path / "spec.toml")]
+
+    return setup
+
+
+def missing_folder(*args: str) -> Setup:
+    """``args`` with ``{missing}`` replaced by a path in a folder that does not exist."""
+    return lambda tmp_path: [a.format(missing=tmp_path / "nope") for a in args]
+
+
+def with_cloud(*args: str) -> Setup:
+    """``dimension`` on a valid cloud, with extra ``args`` (``{missing}`` as above)."""
+
+    def setup(tmp_path: Path) -> list[str]:
+        path = tmp_path / "ok.npy"
+        np.save(path, np.random.default_rng(0).random((2000, 2)))
+        return ["dimension", str(path), *missing_folder(*args)(tmp_path)]
+
+    return setup
+
+
+def text_as_npy(tmp_path: Path) -> list[str]:
+    (tmp_path / "x.npy").write_text("hello")
+    return ["dimension", str(tmp_path / "x.npy")]
+
+
+def out_is_a_directory(tmp_path: Path) -> list[str]:
+    (tmp_path / "g.json").mkdir()
+    return ["msp", "even", "--out", str(tmp_path / "g.json")]
+
+
+STRUCTURED = np.zeros(100, dtype=[("x", "f8"), ("y", "f8")])
+
+CASES: list[tuple[str, Setup, str]] = [
+    # Tracebacks
+    ("param-overflow", argv("describe", "tom_quantum", "--param", "alpha=1e200"),
+     "cannot be evaluated at alpha=1e+200"),
+    ("points-empty", points_file(np.zeros((0, 3))), "0 points"),
+    ("points-empty-1d", points_file(np.zeros(0)), "shape (0,)"),
+    ("points-structured", points_file(STRUCTURED), "structured array"),
+    ("points-complex", points_file(np.ones((100, 2)) * 1j), "complex values"),
+    ("points-object", points_file(np.array(["a", "b"] * 60).reshape(-1, 2)), "not numbers"),
+    ("points-nan", points_file(np.full((500, 2), np.nan)), "NaN or infinite"),
+    ("points-inf", points_file(np.r_[np.zeros((99, 2)), [[np.inf, 0]]]), "NaN or infinite"),
+    ("points-huge", points_file(np.random.default_rng(0).random((200, 2)) * 1e300),
+     "overflows distance"),
+    ("points-lying-header", lying_header, "header claims shape (1000000000000, 3)"),
+    ("points-lying-npz", lying_npz_member, "header claims shape (1000000000000, 3)"),
+    ("points-too-few", points_file(np.random.default_rng(0).random((5, 2))),
+     "need at least 50"),
+    ("points-npz-too-few", points_file(np.zeros((5, 2)), "cloud.npz"), "need at least 50"),
+    ("points-not-numpy", text_as_npy, "not a readable .npy array"),
+    ("attractor-points-huge", argv("attractor", "mess3", "--points", "1000000000000"),
+     "lower --points"),
+    # Wrong numbers
+    ("lyapunov-steps-negative", argv("lyapunov", "mess3", "--steps", "-1"),
+     "--steps -1: must be >= 1"),
+    ("lyapunov-steps-minus-5", argv("lyapunov", "mess3", "--steps", "-5"),
+     "--steps -5: must be >= 1"),
+    ("lyapunov-steps-zero", argv("lyapunov", "henon", "--steps", "0"), "--steps 0"),
+    ("lyapunov-one-orbit", argv("lyapunov", "mess3", "--orbits", "1"),
+     "--orbits 1: must be >= 2"),
+    ("attractor-one-point", argv("attractor", "mess3", "--points", "1"),
+     "at least 1000 points"),
+    ("late-negative-describe", late_negative("describe"), "does not define a process there"),
+    ("late-negative-msp", late_negative("msp"), "does not define a process there"),
+    ("late-negative-attractor", late_negative("attractor", "--points", "20000"),
+     "does not define a process there"),
+    ("late-negative-lyapunov", late_negative("lyapunov", "--steps", "2000"),
+     "does not define a process there"),
+    # Silent acceptance
+    ("describe-depth-zero", argv("describe", "mess3", "--depth", "0"), "--depth 0"),
+    ("describe-depth-negative", argv("describe", "mess3", "--depth", "-3"), "--depth -3"),
+    ("msp-depth-zero", argv("msp", "mess3", "--depth", "0"), "--depth 0"),
+    ("msp-max-states-zero", argv("msp", "mess3", "--max-states", "0"), "--max-states 0"),
+    ("msp-max-states-negative", argv("msp", "even", "--max-states", "-1"),
+     "--max-states -1"),
+    ("param-twice", argv("describe", "mess3", "--param", "x=0.1", "--param", "x=0.2"),
+     "given twice"),
+    ("param-nan", argv("describe", "mess3", "--param", "x=nan"), "finite number"),
+    # Hangs
+    ("describe-depth-huge", argv("describe", "mess3", "--depth", "1000000"), "at most 64"),
+    ("msp-max-states-huge", argv("msp", "mess3", "--max-states", "1000000000"),
+     "at most 1000000"),
+    # Poor messages
+    ("describe-spec-directory", spec_directory("describe"), "is a directory"),
+    ("lyapunov-spec-directory", spec_directory("lyapunov"), "is a directory"),
+    ("describe-spec-fifo", spec_fifo("describe"), "not a regular file"),
+    ("lyapunov-spec-fifo", spec_fifo("lyapunov"), "not a regular file"),
+    ("describe-spec-binary", spec_binary("describe"), "not UTF-8"),
+    ("lyapunov-spec-binary", spec_binary("lyapunov"), "not UTF-8"),
+    ("attractor-seed-negative", argv("attractor", "mess3", "--seed", "-1"),
+     "--seed -1: must be >= 0"),
+    ("lyapunov-seed-negative", argv("lyapunov", "henon", "--seed", "-1"), "--seed -1"),
+    ("dimension-seed-negative", with_cloud("--seed", "-1"), "--seed -1"),
+    ("attractor-out-missing-folder",
+     missing_folder("attractor", "mess3", "--out", "{missing}/a.npz"), "does not exist"),
+    ("msp-out-missing-folder", missing_folder("msp", "even", "--out", "{missing}/g.json"),
+     "create it first"),
+    ("attractor-plot-missing-folder",
+     missing_folder("attractor", "mess3", "--plot", "{missing}/a.png"), "does not exist"),
+    ("dimension-plot-missing-folder", with_cloud("--plot", "{missing}/s.png"),
+     "does not exist"),
+    ("out-is-a-directory", out_is_a_directory, "is a directory"),
+]
+
+
+@pytest.mark.parametrize(("setup", "fragment"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_bad_input_is_one_clear_line(capsys, tmp_path, setup, fragment):
+    code = cli.main(setup(tmp_path))
+    out = capsys.readouterr()
+    assert code == 2
+    assert out.out == ""
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("beliefscope ")
+    assert ": error: " in lines[0] and fragment in lines[0]
+    assert "Traceback" not in out.err
+
+
+def test_the_table_ids_are_unique():
+    ids = [c[0] for c in CASES]
+    assert len(ids) == len(set(ids))
+
+
+# -- valid input that used to be refused ---------------------------------------------------
+def test_slowly_mixing_mess3_has_the_uniform_stationary_distribution():
+    """x = 1e-12: M - I is of size 1e-12 everywhere, yet has one clear null direction."""
+    np.testing.assert_allclose(get_process("mess3", x=1e-12).pi, [1 / 3] * 3, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_describe_slowly_mixing_mess3():
+    # `beliefscope describe mess3 --param x=1e-12`, with a smaller search and chaos game.
+    info = describe_process(get_process("mess3", x=1e-12), depth=3, max_states=300,
+                            blackwell_points=5000)
+    np.testing.assert_allclose(info["stationary"], [1 / 3] * 3, atol=1e-4)
+    assert 0 < info["entropy_rate_bits"] <= np.log2(3)
+
+
+def test_non_ergodic_process_is_still_refused():
+    from processes import Process, ProcessError
+
+    T = np.zeros((2, 4, 4))
+    T[0, :2, :2] = [[0.5, 0.5], [0.3, 0.7]]
+    T[1, 2:, 2:] = [[0.1, 0.9], [0.4, 0.6]]
+    with pytest.raises(ProcessError, match="not ergodic"):
+        _ = Process.from_arrays(T).pi
+
+
+# -- results survive a failing plot; Ctrl-C is one line --------------------------------------
+def test_failing_plot_keeps_the_results(capsys, tmp_path, monkeypatch):
+    def broken_figure(*args):
+        raise RuntimeError("no display")
+
+    monkeypatch.setattr(cli, "_scaling_figure", broken_figure)
+    path = tmp_path / "ok.npy"
+    np.save(path, np.random.default_rng(0).random((2000, 2)))
+    code = cli.main(["dimension", str(path), "--json", "--plot", str(tmp_path / "s.png")])
+    out = capsys.readouterr()
+    assert code == 2
+    assert json.loads(out.out)["n_points"] == 2000  # the results are out first
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and "drawing failed (no display)" in lines[0]
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_interrupt_is_one_line(capsys, monkeypatch):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_list", interrupted)
+    assert cli.main(["list"]) == 130
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.strip() == "beliefscope list: interrupted"
+
+
+# -- leftovers --------------------------------------------------------------------------------
+def test_atomic_write_removes_temporaries_of_dead_runs(tmp_path):
+    dead = 2**22 + 12345  # above Linux's pid_max: no such process
+    stale = tmp_path / f".out.json.{dead}.abc123.tmp.json"
+    alive = tmp_path / f".out.json.{os.getppid()}.def456.tmp.json"  # a live writer's
+    other = tmp_path / f".other.json.{dead}.x.tmp.json"  # another target's
+    for path in (stale, alive, other):
+        path.write_text("half")
+    write_json(tmp_path / "out.json", {"a": 1})
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([alive.name, other.name, "out.json"])
+
+
+# -- every null has a reason, no NaN, in every command's JSON ------------------------------
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.slow) if name == "tom_quantum" else name
+    for name in list_processes()
+])
+def test_every_null_has_a_reason(name):
+    process = get_process(name)
+    reports = {
+        "describe": describe_process(process, depth=4, max_states=300, blackwell_points=5000),
+        "msp": msp_report(process, max_states=300)[1],
+        "lyapunov": lyapunov_report(process, n_steps=200, n_orbits=4),
+        "attractor": attractor_report(process, 1000, lyapunov_steps=200)[1],
+    }
+    for command, info in reports.items():
+        data = json.loads(json.dumps(info, allow_nan=False))
+        assert unexplained_nulls(data) == [], command
+    exponents = reports["lyapunov"]["lyapunov_spectrum_nats"]
+    assert all(isinstance(v, float) or v == "-inf" for v in exponents)
+
+
+def test_text_output_never_prints_nan(capsys):
+    assert cli.main(["lyapunov", "post_quantum", "--steps", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "nan" not in out.lower() and "None" not in out
+    assert "lyapunov_spectrum_nats: [-inf, -inf]" in out
+    assert cli.main(["msp", "mess3", "--depth", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "statistical_complexity_bits: not available (the mixed-state presentation" in out
+    assert "None" not in out and "_reason" not in out
