@@ -1,25 +1,53 @@
-"""Analysis: fractal dimensions of point clouds, reports, and the command line.
+"""Analysis: dimensions of point clouds, reports, file I/O and the command line.
 
-Dimensions say which one they are (D0 box-counting, D1 information, D2 correlation).
-Names load on first use, so the command line starts without scikit-learn.
+The wings, each importing only those below it (enforced by ``tests/test_layering.py``):
+
+- `analysis.cli`: the argparse front, one module per command group;
+- `analysis.reports`: plain functions building each command's JSON-ready result;
+- `analysis.geometry`: fractal and intrinsic dimension estimators (never imports torch);
+- `analysis.io`: point clouds, figures and graphs, written atomically.
+
+Names load on first use (PEP 562), so the command line starts without scikit-learn.
 """
+
+from __future__ import annotations
 
 import importlib
 
+# Public name -> the module that owns it.
 _EXPORTS = {
     "BoxCountingDimension": "geometry",
     "CorrelationDimension": "geometry",
     "InformationDimension": "geometry",
     "MLEDimension": "geometry",
     "TwoNN": "geometry",
+    "attractor_report": "reports",
+    "atomic_write": "io",
+    "describe_process": "reports",
     "estimate_dimensions": "geometry",
+    "explain_nulls": "reports",
+    "load_points": "io",
+    "lyapunov_report": "reports",
+    "msp_report": "reports",
     "plot_scaling": "geometry",
+    "resolve_process": "reports",
+    "resolve_target": "reports",
+    "save_figure": "io",
+    "save_graph": "io",
+    "save_points": "io",
+    "write_json": "io",
 }
 
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
+def __getattr__(name: str):
     if name in _EXPORTS:
-        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
     raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

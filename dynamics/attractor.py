@@ -1,7 +1,7 @@
 """The Blackwell measure, sampled by the chaos game, and the entropy rate it gives.
 
 The chaos game runs the belief IFS, drawing each symbol from ``p_x(eta)``: many
-independent chains in a compiled kernel (`processes._kernels.belief_kernel`), in chunks
+independent chains in a compiled kernel (`processes.advance_beliefs`), in chunks
 so ``10**7`` points need no more memory than the output itself.
 """
 
@@ -15,8 +15,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from processes import EntropyRate, Process, ProcessError
-from processes._kernels import belief_kernel
-from processes._validate import negative_probability_error
+from processes.errors import negative_probability_error
+from processes.sampling import advance_beliefs
 
 from .belief import BeliefIFS
 
@@ -81,20 +81,16 @@ def chaos_game(process: Process, n_points: int, burn_in: int = 200, seed=None,
     _check(process, n_points, n_chains)
     n_chains = min(n_chains, n_points)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    T, Tr = np.ascontiguousarray(process.T), np.ascontiguousarray(process.Tr)
     per_chain = np.full(n_chains, n_points // n_chains)
     per_chain[: n_points % n_chains] += 1
     steps = int(per_chain.max())
     eta = np.repeat(process.pi[None, :], n_chains, axis=0)
     out = np.empty((n_chains, steps, process.n_states))
     entropy = np.zeros(n_chains)
-    no_tokens = np.empty((n_chains, 0), np.int64)
-    h = np.empty(n_chains)
     broken, negative, worst = 0, 0, 0.0
     if burn_in:
-        broken, negative, worst = belief_kernel(
-            T, Tr, eta, rng.random((n_chains, burn_in)), burn_in, no_tokens,
-            np.empty((n_chains, 0, process.n_states)), h, False, False)
+        _, broken, negative, worst = advance_beliefs(process, eta,
+                                                     rng.random((n_chains, burn_in)))
     chunk = min(steps, max(1, _CHUNK_POINTS // n_chains))
     u = np.empty((n_chains, chunk))  # reused: fresh pages for every chunk cost more
     show = progress if progress is not None else (sys.stderr.isatty() and n_points > 10**6)
@@ -105,8 +101,8 @@ def chaos_game(process: Process, n_points: int, burn_in: int = 200, seed=None,
             if m < chunk:
                 u = np.empty((n_chains, m))
             rng.random(out=u)
-            b, neg, low = belief_kernel(T, Tr, eta, u, 0, no_tokens, out[:, done:done + m], h,
-                                        False, track_entropy)
+            h, b, neg, low = advance_beliefs(process, eta, u, out[:, done:done + m],
+                                             track_entropy=track_entropy)
             # A negative probability stops the loop: the measure does not exist.
             broken, negative, worst = broken + b, negative + neg, min(worst, low)
             entropy += h

@@ -16,8 +16,7 @@ import scipy.linalg
 import sympy as sp
 
 from processes import Process, ProcessError, entropy_bits
-from processes._kernels import NEG_TOL
-from processes._validate import negative_probability_error
+from processes.errors import NEGATIVE_TOLERANCE, negative_probability_error
 from processes.structure import run_with_timeout
 
 if TYPE_CHECKING:
@@ -149,7 +148,7 @@ class BeliefIFS:
         Lyapunov run reaches, and clipping would hide that.
         """
         p = self.probabilities(eta)
-        if p.min() < -NEG_TOL:
+        if p.min() < -NEGATIVE_TOLERANCE:
             raise negative_probability_error(self.process, float(p.min()),
                                              "running the belief IFS")
         p = np.clip(p, 0.0, None)

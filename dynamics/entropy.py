@@ -28,7 +28,7 @@ from processes.errors import InputError
 from processes.information import exact_entropy_rate, myopic_within_budget
 from processes.msp import EpsilonMachine
 
-from .attractor import chaos_game
+from .attractor import ChaosGame, chaos_game
 
 __all__ = ["entropy_rate", "geometric_tail"]
 
@@ -71,7 +71,7 @@ def geometric_tail(h: np.ndarray) -> tuple[float, float] | None:
 
 def entropy_rate(process: Process, *, max_length: int = 12, n_points: int = 200_000,
                  seed=None, machine: EpsilonMachine | None = None,
-                 max_beliefs: int = 2_000_000) -> EntropyRate:
+                 max_beliefs: int = 2_000_000, game: ChaosGame | None = None) -> EntropyRate:
     """Entropy rate ``h_mu`` of ``process`` in bits, by the policy in the module docstring.
 
     Parameters
@@ -88,6 +88,9 @@ def entropy_rate(process: Process, *, max_length: int = 12, n_points: int = 200_
         An `processes.epsilon_machine` result the caller already has.
     max_beliefs : int
         Largest number of distinct beliefs per level for ``h(L)``; L stops earlier.
+    game : ChaosGame, optional
+        Chaos-game samples of this process the caller already has (``attractor``): the
+        Blackwell estimate reuses them instead of running its own.
 
     Returns
     -------
@@ -105,7 +108,7 @@ def entropy_rate(process: Process, *, max_length: int = 12, n_points: int = 200_
     if tail is not None:
         candidates.append((tail[1], tail[0], "myopic-extrapolated"))
     if tail is None or tail[1] > _GOOD_ENOUGH_BITS:
-        blackwell = chaos_game(process, n_points, seed=seed).entropy_rate()
+        blackwell = (game or chaos_game(process, n_points, seed=seed)).entropy_rate()
         if math.isfinite(blackwell.stderr_bits):
             candidates.append((blackwell.stderr_bits, blackwell.bits, "blackwell"))
     if not candidates:

@@ -57,6 +57,12 @@ class TextbookEntry:
     reference: dict[str, object]
     probabilities: tuple[str, ...] = field(default=())
 
+    def to_dict(self, name: str) -> dict:
+        """JSON-ready description for ``beliefscope list --json``."""
+        return {"name": name, "kind": self.kind, "summary": self.summary,
+                "parameters": [p.to_dict() for p in self.parameters],
+                "citation": self.citation}
+
 
 _TRIANGLE = ((0, 0), (1, 0), ("1/2", "sqrt(3)/2"))
 

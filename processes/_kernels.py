@@ -15,10 +15,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .errors import NEGATIVE_TOLERANCE
+
 __all__ = ["hmm_kernel", "belief_kernel", "NEG_TOL"]
 
-# A next-symbol probability below -NEG_TOL is negative, not rounding.
-NEG_TOL = 1e-10
+# A next-symbol probability below -NEG_TOL is negative, not rounding (a module constant:
+# numba freezes it into the compiled kernels).
+NEG_TOL = NEGATIVE_TOLERANCE
 
 
 @numba.njit(parallel=True, cache=True)

@@ -7,7 +7,7 @@ import sympy as sp
 
 from .errors import ProcessError
 
-__all__ = ["validate", "rows_sum_to_one_symbolically", "negative_probability_error"]
+__all__ = ["validate", "rows_sum_to_one_symbolically"]
 
 _NEG_TOL = 1e-12
 _SUM_TOL = 1e-9
@@ -69,16 +69,3 @@ def _validate_generalized(process, depth: int) -> None:
                 f"negative probability {p[worst] * probs[worst[0]]:.3g} at "
                 f"{process.params}; this GHMM does not define a process there"
             )
-
-
-def negative_probability_error(process, worst: float, where: str) -> ProcessError:
-    """The error for a negative next-symbol probability met while ``where`` (e.g.
-    "sampling", "exploring mixed states"): a generalized HMM checked only up to a finite
-    word length can still give a longer word negative probability."""
-    params = f"at {process.params}" if process.params else "(no parameters)"
-    return ProcessError(
-        f"{process.name}: a next-symbol probability p_x(eta) = {worst:.3g} < 0 was met "
-        f"while {where} {params} (words were checked only up to length "
-        f"{getattr(process, '_check_depth', '?')}); this GHMM does not define a process "
-        "there - choose other parameters"
-    )

@@ -18,7 +18,7 @@ from .parameters import Parameter
 if TYPE_CHECKING:
     from .process import Process
 
-__all__ = ["get_process", "list_processes", "register", "CatalogueEntry"]
+__all__ = ["CatalogueEntry", "catalogue_entries", "get_process", "list_processes", "register"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,11 @@ def register(*parameters: Parameter, citation: str, generalized: bool = False,
         return build
 
     return decorate
+
+
+def catalogue_entries() -> list[CatalogueEntry]:
+    """Every catalogue entry (name, summary, parameters, citation), sorted by name."""
+    return [_CATALOGUE[name] for name in sorted(_CATALOGUE)]
 
 
 def list_processes() -> list[str]:

@@ -6,7 +6,13 @@ parameter, the row and its sum, the file and key) and how to fix it, because use
 these at the command line.
 """
 
-__all__ = ["BeliefscopeError", "InputError", "ProcessError", "ParameterError", "SpecError"]
+__all__ = [
+    "NEGATIVE_TOLERANCE", "BeliefscopeError", "InputError", "ParameterError", "ProcessError",
+    "SpecError", "negative_probability_error",
+]
+
+NEGATIVE_TOLERANCE = 1e-10
+"""A next-symbol probability below ``-NEGATIVE_TOLERANCE`` is negative, not rounding."""
 
 
 class BeliefscopeError(ValueError):
@@ -27,3 +33,16 @@ class ParameterError(ProcessError):
 
 class SpecError(ProcessError):
     """A user specification file (process or system) is missing, unreadable or malformed."""
+
+
+def negative_probability_error(process, worst: float, where: str) -> ProcessError:
+    """The error for a negative next-symbol probability met while ``where`` (e.g.
+    "sampling", "exploring mixed states"): a generalized HMM checked only up to a finite
+    word length can still give a longer word negative probability."""
+    params = f"at {process.params}" if process.params else "(no parameters)"
+    return ProcessError(
+        f"{process.name}: a next-symbol probability p_x(eta) = {worst:.3g} < 0 was met "
+        f"while {where} {params} (words were checked only up to length "
+        f"{getattr(process, '_check_depth', '?')}); this GHMM does not define a process "
+        "there - choose other parameters"
+    )

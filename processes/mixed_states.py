@@ -13,9 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._kernels import NEG_TOL
-from ._validate import negative_probability_error
-from .errors import ProcessError
+from .errors import NEGATIVE_TOLERANCE, ProcessError, negative_probability_error
 
 __all__ = ["belief_levels", "merge_beliefs"]
 
@@ -60,7 +58,7 @@ def belief_levels(process, n_levels: int, tol: float = 1e-10,
             return
         p = beliefs @ Tr  # (m, k)
         joint = probs[:, None] * p
-        if joint.min() < -NEG_TOL:
+        if joint.min() < -NEGATIVE_TOLERANCE:
             # Word probabilities, as `validate` checks them: no clipping of a GHMM that
             # fails beyond its checked word length.
             raise negative_probability_error(

@@ -25,10 +25,8 @@ import sympy as sp
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ._kernels import NEG_TOL
 from ._linalg import entropy_bits
-from ._validate import negative_probability_error
-from .errors import ProcessError
+from .errors import NEGATIVE_TOLERANCE, ProcessError, negative_probability_error
 from .process import Process
 from .structure import _quotient, is_unifilar, minimize
 
@@ -110,7 +108,7 @@ class _Float:
     def moves(self, frontier: list, level: int):
         F = np.array(frontier)  # (f, n)
         p = F @ self.Tr  # (f, k)
-        if p.min() < -NEG_TOL:
+        if p.min() < -NEGATIVE_TOLERANCE:
             # Clipping would hide a GHMM that fails beyond its checked word length.
             raise negative_probability_error(
                 self.process, float(p.min()), f"exploring mixed states at depth {level}")

@@ -215,6 +215,12 @@ class Process:
         return self._definition.generalized
 
     @property
+    def symbolic_ok(self) -> bool:
+        """Whether exact symbolic solving is attempted: at most `SYMBOLIC_MAX_STATES`
+        states (closed forms, LaTeX and the row-sum proof are skipped beyond)."""
+        return self._definition.symbolic_ok
+
+    @property
     def n_states(self) -> int:
         return self.T.shape[1]
 

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._kernels import belief_kernel, hmm_kernel
-from ._validate import negative_probability_error
-from .errors import InputError, ProcessError
+from .errors import InputError, ProcessError, negative_probability_error
 from .process import Process
 
-__all__ = ["Samples", "generate", "enumerate_words"]
+__all__ = ["Samples", "advance_beliefs", "enumerate_words", "generate"]
 
 
 @dataclass(frozen=True)
@@ -136,3 +135,47 @@ def enumerate_words(process: Process, length: int, drop_zero: bool = True,
         keep = probs > 1e-15
         words, probs = words[keep], probs[keep]
     return words, probs
+
+
+def advance_beliefs(process: Process, eta: np.ndarray, uniforms: np.ndarray,
+                    out: np.ndarray | None = None, *, track_entropy: bool = False
+                    ) -> tuple[np.ndarray, int, int, float]:
+    """Run the belief IFS of ``process`` on a batch of chains, in the compiled kernel.
+
+    The hot loop of the chaos game and of belief sampling: each step draws ``x ~ p_x(eta)``
+    from one uniform and moves ``eta <- f_x(eta)``.
+
+    Parameters
+    ----------
+    process : Process
+    eta : ndarray, shape (batch, n), float64
+        Starting beliefs; overwritten with the final ones, so chunks can follow each other.
+    uniforms : ndarray, shape (batch, L)
+        Uniforms in [0, 1), one per step.
+    out : ndarray, shape (batch, L, n), optional
+        Receives the belief after every step; None runs the steps without recording
+        (burn-in).
+    track_entropy : bool
+        Also sum ``H[p(eta)]`` (nats) over the steps: the entropy-rate estimator.
+
+    Returns
+    -------
+    entropy_nats : ndarray, shape (batch,)
+        Per chain, the summed ``H[p(eta)]`` in nats (zeros unless ``track_entropy``).
+    broken : int
+        Updates whose normaliser was zero or not finite.
+    negative : int
+        Steps that met a ``p_x(eta) < -NEGATIVE_TOLERANCE`` (a GHMM failing there).
+    worst : float
+        The smallest ``p_x(eta)`` met (<= 0).
+    """
+    batch, length = uniforms.shape
+    record = out is not None
+    if not record:
+        out = np.empty((batch, 0, process.n_states))
+    entropy = np.zeros(batch)
+    broken, negative, worst = belief_kernel(
+        np.ascontiguousarray(process.T), np.ascontiguousarray(process.Tr), eta, uniforms,
+        0 if record else length, np.empty((batch, 0), np.int64), out, entropy, False,
+        track_entropy and record)
+    return entropy, int(broken), int(negative), float(worst)

@@ -18,11 +18,14 @@ import numpy as np
 import pytest
 
 import analysis.cli as cli
-from analysis._io import write_json
-from analysis._nulls import unexplained_nulls
-from analysis.describe import describe_process
-from analysis.msp_report import msp_report
-from analysis.reports import attractor_report, lyapunov_report
+from analysis.io import write_json
+from analysis.reports import (
+    attractor_report,
+    describe_process,
+    lyapunov_report,
+    msp_report,
+    unexplained_nulls,
+)
 from processes import get_process, list_processes
 
 Setup = Callable[[Path], list[str]]
@@ -259,7 +262,7 @@ def test_failing_plot_keeps_the_results(capsys, tmp_path, monkeypatch):
     def broken_figure(*args):
         raise RuntimeError("no display")
 
-    monkeypatch.setattr(cli, "_scaling_figure", broken_figure)
+    monkeypatch.setattr(cli.geometry, "_scaling_figure", broken_figure)
     path = tmp_path / "ok.npy"
     np.save(path, np.random.default_rng(0).random((2000, 2)))
     code = cli.main(["dimension", str(path), "--json", "--plot", str(tmp_path / "s.png")])
@@ -275,7 +278,7 @@ def test_interrupt_is_one_line(capsys, monkeypatch):
     def interrupted(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_list", interrupted)
+    monkeypatch.setattr(cli.processes, "_list", interrupted)
     assert cli.main(["list"]) == 130
     out = capsys.readouterr()
     assert out.out == "" and out.err.strip() == "beliefscope list: interrupted"
@@ -305,7 +308,7 @@ def test_every_null_has_a_reason(name):
         "describe": describe_process(process, depth=4, max_states=300, blackwell_points=5000),
         "msp": msp_report(process, max_states=300)[1],
         "lyapunov": lyapunov_report(process, n_steps=200, n_orbits=4),
-        "attractor": attractor_report(process, 1000, lyapunov_steps=200)[1],
+        "attractor": attractor_report(process, 1000, lyapunov_steps=200)[2],
     }
     for command, info in reports.items():
         data = json.loads(json.dumps(info, allow_nan=False))

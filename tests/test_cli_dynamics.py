@@ -29,9 +29,17 @@ def test_attractor_json_and_outputs(capsys, tmp_path):
             "lyapunov_spectrum_nats", "lyapunov_spectrum_stderr_nats",
             "lyapunov_dimension"} | DIMENSION_KEYS <= set(info)
     assert info["n_points"] == 20000
+    # The physics, not only the keys: Mess3(0.05, 0.85) has h_mu = 1.144717 bits (the
+    # extrapolated h(L), far more precise than this small chaos game), exponents about
+    # (-1.53, -1.76) nats and Lyapunov dimension 0.52 (long runs in the project notes).
+    assert info["entropy_rate_bits"] == pytest.approx(1.1447173, abs=1e-6)
+    assert info["entropy_rate_method"] == "myopic-extrapolated"
     spectrum = info["lyapunov_spectrum_nats"]
-    assert spectrum == sorted(spectrum, reverse=True)
-    assert np.load(out)["points"].shape == (20000, 3)
+    assert spectrum == pytest.approx([-1.531, -1.763], abs=0.05)
+    assert info["lyapunov_dimension"] == pytest.approx(0.518, abs=0.03)
+    with np.load(out) as saved:  # the measured cloud in the belief chart, and the beliefs
+        assert saved["points"].shape == (20000, 2) and saved["samples"].shape == (20000, 3)
+        np.testing.assert_allclose(saved["samples"].sum(axis=1), 1.0, atol=1e-12)
     assert plot.stat().st_size > 1000
 
 

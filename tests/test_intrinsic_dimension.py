@@ -2,9 +2,11 @@
 
 True dimensions: Gaussian and uniform clouds in 5 and 10 dimensions; a flat 2-torus
 embedded in 64 dimensions by a random rotation with small noise; the Sierpinski gasket
-(log 3 / log 2 = 1.585) embedded in 64 dimensions. The bound is 10% of the truth,
-except on the uniform 10-cube, where both estimators read ~10% low at 5e4 points
-(most points lie within a nearest-neighbour distance of a face): 12% there.
+(log 3 / log 2 = 1.585) embedded in 64 dimensions. The bound is 10% of the truth on every
+cloud. Uncorrected, both statistics read ~10% low on the uniform 10-cube at 5e4 points
+(most points lie within a nearest-neighbour distance of a face); the unit-ball
+calibration (``calibrate=True``, the default) brings it within 5%, at the price of
+reading Gaussians 6-8% high.
 """
 
 import warnings
@@ -78,11 +80,24 @@ def test_within_ten_percent_of_the_truth(make, name):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("make", [TwoNN, MLEDimension])
-@pytest.mark.parametrize(("name", "bound"), [("gauss10", 0.10), ("uniform10", 0.12)])
-def test_ten_dimensional_clouds(make, name, bound):
+@pytest.mark.parametrize("name", ["gauss10", "uniform10"])
+def test_ten_dimensional_clouds(make, name):
     X, truth = validation_cloud(name, n_points=50_000)
-    estimator = make(random_state=0, max_points=50_000).fit(X)
-    assert abs(estimator.dimension_ / truth - 1) < bound
+    estimator = make(random_state=0, max_points=50_000, n_jobs=-1).fit(X)
+    assert abs(estimator.dimension_ / truth - 1) < 0.10
+    low, high = estimator.ci_
+    assert low <= estimator.dimension_ <= high
+
+
+def test_calibration_corrects_the_boundary_bias():
+    # On a uniform cube the raw statistics read low; the ball calibration moves them up
+    # towards the truth, and switching it off gives back the raw statistic.
+    X, truth = validation_cloud("uniform5")
+    for make in (TwoNN, MLEDimension):
+        corrected = make(random_state=0).fit(X)
+        raw = make(random_state=0, calibrate=False).fit(X)
+        assert raw.dimension_ == corrected.raw_dimension_ < corrected.dimension_
+        assert abs(corrected.dimension_ - truth) < abs(raw.dimension_ - truth)
 
 
 def test_twonn_on_exact_pareto_ratios_and_gamma_interval():
@@ -91,7 +106,8 @@ def test_twonn_on_exact_pareto_ratios_and_gamma_interval():
     estimator = TwoNN(random_state=1).fit(X)
     low, high = estimator.mle_ci_
     assert low < estimator.mle_ < high
-    assert estimator.mle_ == pytest.approx(estimator.dimension_, rel=0.05)
+    # mle_ is uncorrected, like raw_dimension_.
+    assert estimator.mle_ == pytest.approx(estimator.raw_dimension_, rel=0.05)
     assert np.all(np.diff(estimator.mu_) >= 0) and estimator.mu_[0] >= 1
 
 
@@ -128,7 +144,8 @@ def test_estimate_dimensions_on_a_five_dimensional_gaussian():
     assert result["correlation_dimension"] == pytest.approx(5.0, rel=0.05)
     for name in ("twonn_dimension", "mle_dimension"):
         low, high = result[f"{name}_ci"]
-        assert abs(result[name] / 5 - 1) < 0.05 and low < result[name] < high
+        # Calibrated against the ball, a Gaussian reads a few percent high.
+        assert abs(result[name] / 5 - 1) < 0.08 and low < result[name] < high
 
 
 @pytest.mark.parametrize("name", ["gauss5", pytest.param("sierpinski64", marks=pytest.mark.slow)])
@@ -140,8 +157,9 @@ def test_agrees_with_scikit_dimension(name):
         warnings.simplefilter("ignore")
         theirs_twonn = skdim.id.TwoNN(discard_fraction=0.1).fit(X).dimension_
         theirs_mle = skdim.id.MLE(K=10).fit(X).dimension_
-    ours_twonn = TwoNN(random_state=0).fit(X).dimension_
-    ours_mle = MLEDimension(n_neighbors=10, random_state=0).fit(X).dimension_
+    # skdim has no boundary calibration: compare the uncorrected statistics.
+    ours_twonn = TwoNN(random_state=0).fit(X).raw_dimension_
+    ours_mle = MLEDimension(n_neighbors=10, random_state=0).fit(X).raw_dimension_
     assert ours_twonn == pytest.approx(theirs_twonn, rel=0.03)
     # skdim's MLE averages local estimates (Haro's integral approximation), which
     # reads a little higher than averaging their inverses.

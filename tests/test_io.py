@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from analysis._io import atomic_write, write_json
+from analysis.io import atomic_write, write_json
 
 
 def test_atomic_write_leaves_no_temporary_and_uses_umask(tmp_path):

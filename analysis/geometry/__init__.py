@@ -9,6 +9,7 @@ This wing never imports torch.
 """
 
 from .dimension import (
+    MAX_POINTS,
     BoxCountingDimension,
     CorrelationDimension,
     InformationDimension,
@@ -21,7 +22,7 @@ from .intrinsic import MLEDimension, TwoNN, neighbour_distances
 from .plots import plot_scaling
 
 __all__ = [
-    "BoxCountingDimension", "CorrelationDimension", "InformationDimension", "MLEDimension",
-    "TwoNN", "estimate_dimensions", "fit_dimension_estimators", "neighbour_distances",
-    "plot_scaling", "subsample", "summarize_dimensions",
+    "BoxCountingDimension", "CorrelationDimension", "InformationDimension", "MAX_POINTS",
+    "MLEDimension", "TwoNN", "estimate_dimensions", "fit_dimension_estimators",
+    "neighbour_distances", "plot_scaling", "subsample", "summarize_dimensions",
 ]

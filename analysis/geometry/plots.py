@@ -23,7 +23,8 @@ def plot_scaling(estimator: object, ax: Axes | None = None, title: str | None = 
     Points inside the chosen scaling range are filled and shaded, points outside are
     hollow; the fitted line is drawn over the range and labelled with the dimension
     and its confidence interval. An unreliable fit (``reliable_`` False) is drawn
-    dashed and its reason written on the axes.
+    dashed and its reason written in red below the x-axis label, wrapped to the width
+    of the axes, where it cannot hide data.
 
     Parameters
     ----------
@@ -76,6 +77,10 @@ def plot_scaling(estimator: object, ax: Axes | None = None, title: str | None = 
     ax.set_title(title or estimator.symbol())
     if not reliable:
         reason = getattr(estimator, "reason_", None) or "see reason_"
-        ax.text(0.98, 0.03, textwrap.fill(f"unreliable: {reason}", 45), ha="right",
-                va="bottom", fontsize="x-small", color="C3", transform=ax.transAxes)
+        # Anchored to the x label, so it sits below the axes whatever their size.
+        width_in = ax.get_position().width * ax.figure.get_figwidth()
+        ax.annotate(textwrap.fill(f"unreliable: {reason}", max(30, int(width_in * 13))),
+                    xy=(0.5, 0.0), xycoords=ax.xaxis.label, xytext=(0, -3),
+                    textcoords="offset points", ha="center", va="top", fontsize="x-small",
+                    color="C3")
     return ax

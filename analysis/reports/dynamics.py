@@ -8,32 +8,26 @@ dimension estimators.
 
 from __future__ import annotations
 
-import json
-import os
-import stat
-import tomllib
-from pathlib import Path
+import math
 
 import numpy as np
 
 from dynamics import (
     BeliefIFS,
     SymbolicFlow,
+    belief_coordinates,
     chaos_game,
-    get_system,
+    entropy_rate,
     integrate,
     iterate,
-    list_systems,
-    load_system,
     lyapunov_spectrum,
 )
-from processes import ParameterError, Process, get_process, list_processes, load_process
+from processes import InputError, Process
 
-from ._cli_common import build_process, parse_params
-from ._nulls import NEG_INF, explain_nulls, json_number
-from .geometry import estimate_dimensions
+from ..geometry import MAX_POINTS, estimate_dimensions
+from .nulls import NEG_INF, explain_nulls, json_number
 
-__all__ = ["resolve_target", "attractor_report", "lyapunov_report", "cloud_coordinates",
+__all__ = ["attractor_report", "lyapunov_report", "cloud_coordinates",
            "check_attractor_points", "MIN_ATTRACTOR_POINTS", "MAX_ATTRACTOR_BYTES"]
 
 # Flows are sampled every FLOW_DT time units; this resolves Lorenz's attractor.
@@ -43,45 +37,6 @@ FLOW_DT = 0.01
 MIN_ATTRACTOR_POINTS = 1000
 # The sampled points are held in memory (float64): refuse runs that would need more.
 MAX_ATTRACTOR_BYTES = 4 * 2**30
-# Larger files are not spec files; _peek leaves them to the loaders' size checks.
-_PEEK_MAX_BYTES = 1 << 20
-
-
-def resolve_target(name: str | None, file: str | None, params: list[str]):
-    """A process or a dynamical system from a catalogue name or a spec file."""
-    values = parse_params(params)
-    if file:
-        path = Path(file)
-        if path.is_file() and "kind" in _peek(path):
-            system = load_system(path)
-            return system.with_params(**values) if values else system
-        return build_process(load_process, path, **values)
-    if not name:
-        raise ParameterError("name a process or system (e.g. mess3, henon) or give --file")
-    if name in list_processes():
-        return build_process(get_process, name, **values)
-    if name in list_systems():
-        return get_system(name, **values)
-    raise ParameterError(
-        f"unknown process or system {name!r}; processes: {', '.join(list_processes())}; "
-        f"systems: {', '.join(list_systems())}"
-    )
-
-
-def _peek(path: Path) -> dict:
-    """The parsed spec file, or {} when it cannot be read as one: the real loaders then
-    report the problem. Never opens anything but a regular file of moderate size (a FIFO
-    would block the read for ever)."""
-    try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _PEEK_MAX_BYTES:
-            return {}
-        text = path.read_bytes().decode("utf-8")
-        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
-    except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError,
-            RecursionError):
-        return {}  # let the real loader report the error with its line
-    return data if isinstance(data, dict) else {}
 
 
 def _spectrum(result) -> tuple[list, list, dict]:
@@ -119,9 +74,9 @@ def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
     ``<key>_reason`` sibling.
     """
     if n_steps is not None and n_steps < 1:
-        raise ValueError(f"--steps {n_steps}: need at least 1 step per orbit")
+        raise InputError(f"--steps {n_steps}: need at least 1 step per orbit")
     if n_orbits < 2:
-        raise ValueError(f"--orbits {n_orbits}: need at least 2 orbits for the standard "
+        raise InputError(f"--orbits {n_orbits}: need at least 2 orbits for the standard "
                          "errors (the default is 16)")
     if isinstance(target, Process):
         system, x0, dt, entropy_kind = BeliefIFS(target), target.pi, None, "entropy_rate"
@@ -135,8 +90,9 @@ def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
         "lyapunov_spectrum_nats": exponents,
         "lyapunov_spectrum_stderr_nats": stderr,
         "lyapunov_dimension": float(result.dimension),
-        f"{entropy_kind}_nats": float(result.entropy_nats),
-        f"{entropy_kind}_stderr_nats": float(result.entropy_stderr_nats),
+        # Entropies in bits everywhere (exponents stay in nats, as the engine's).
+        f"{entropy_kind}_bits": float(result.entropy_nats) / math.log(2),
+        f"{entropy_kind}_stderr_bits": float(result.entropy_stderr_nats) / math.log(2),
         "n_orbits": n_orbits,
         "n_steps": result.n_steps,
         "time_unit": "time" if result.dt else "step",
@@ -155,10 +111,10 @@ def _burn_in(target) -> int:
 
 
 def cloud_coordinates(target, points: np.ndarray) -> np.ndarray:
-    """Coordinates in which to measure dimensions: beliefs in an orthonormal basis of the
-    simplex's tangent space (n - 1 coordinates), other systems as they are."""
+    """Coordinates in which to measure dimensions: beliefs (m, n) in the one belief chart
+    (`dynamics.belief_coordinates`, (m, n - 1)); other systems' states as they are."""
     if isinstance(target, Process):
-        return points @ BeliefIFS(target).basis.T
+        return belief_coordinates(target, points)
     return points
 
 
@@ -182,53 +138,67 @@ def sample_points(target, n_points: int, seed: int = 0):
 def _spread(system, n_orbits: int, seed: int) -> np.ndarray:
     """``n_orbits`` starts near the system's default initial condition."""
     if system.default_x0 is None:
-        raise ValueError("this system has no initial state; add 'initial = [...]' to its spec")
+        raise InputError("this system has no initial state; add 'initial = [...]' to its spec")
     rng = np.random.default_rng(seed)
     x0 = system.default_x0
     return x0 + 1e-3 * rng.standard_normal((n_orbits, len(x0)))
 
 
 def attractor_report(target, n_points: int, seed: int = 0,
-                     dimension_points: int = 200_000,
-                     lyapunov_steps: int | None = None) -> tuple[np.ndarray, dict]:
-    """Sample the attractor and measure it: entropy rate (processes), Lyapunov spectrum
-    and dimension, and box-counting / information / correlation dimensions.
+                     lyapunov_steps: int | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Sample the attractor and measure it.
 
-    Dimensions are estimated on at most ``dimension_points`` points drawn at random;
-    ``lyapunov_steps`` is passed to `lyapunov_report` (its default when None).
+    For a process: the entropy rate (`dynamics.entropy_rate`, reusing these chaos-game
+    samples; bits), the Lyapunov spectrum and dimension of its belief IFS, and the
+    dimensions of the beliefs in the belief chart. For a system: its Lyapunov spectrum and
+    the dimensions of its states.
+
+    Returns
+    -------
+    points : ndarray, shape (n_points, dim)
+        The samples (beliefs for a process).
+    cloud : ndarray, shape (n_points, d)
+        The coordinates the dimensions are measured in (`cloud_coordinates`); running
+        `geometry.estimate_dimensions` on it with ``random_state=seed`` (or
+        ``beliefscope dimension`` on the saved cloud) gives the same numbers.
+    info : dict
+        JSON-ready; every null has a ``_reason``.
     """
     check_attractor_points(target, n_points)
     points, game = sample_points(target, n_points, seed)
     info: dict = {"n_points": int(len(points))}
+    lyapunov = lyapunov_report(target, n_steps=lyapunov_steps, seed=seed)
     if game is not None:
-        rate = game.entropy_rate()
-        info["entropy_rate_bits"] = rate.bits
-        info["entropy_rate_stderr_bits"] = rate.stderr_bits
-    info.update(lyapunov_report(target, n_steps=lyapunov_steps, seed=seed))
-    rng = np.random.default_rng(seed)
-    idx = (rng.choice(len(points), dimension_points, replace=False)
-           if len(points) > dimension_points else slice(None))
-    cloud = cloud_coordinates(target, points[idx])
-    info["dimension_points"] = int(len(cloud))
+        rate = entropy_rate(target, seed=seed, game=game)
+        # The rate is printed once: the policy's estimate, not the orbit average too.
+        lyapunov = {k: v for k, v in lyapunov.items() if not k.startswith("entropy_rate")}
+        info.update({"entropy_rate_bits": rate.bits,
+                     "entropy_rate_stderr_bits": rate.stderr_bits,
+                     "entropy_rate_method": rate.method,
+                     "entropy_rate_upper_bound_bits": rate.upper_bound_bits})
+    info.update(lyapunov)
+    cloud = cloud_coordinates(target, points)
+    info["dimension_points"] = int(min(len(cloud), MAX_POINTS))
     if cloud.shape[1] == 0 or np.ptp(cloud, axis=0).max() == 0:
         info.update(_single_point_dimensions())
     else:
         info.update(estimate_dimensions(cloud, random_state=seed))
-    return points, explain_nulls(info, {
+    return points, cloud, explain_nulls(info, {
         "entropy_rate_stderr_bits": "the chaos game ran too few chains for a standard error",
+        "entropy_rate_upper_bound_bits": "the rate is exact: no bound is needed",
     })
 
 
 def check_attractor_points(target, n_points: int) -> None:
     """Refuse too few points for the estimates, or more than memory can hold."""
     if n_points < MIN_ATTRACTOR_POINTS:
-        raise ValueError(f"--points {n_points}: need at least {MIN_ATTRACTOR_POINTS} points "
+        raise InputError(f"--points {n_points}: need at least {MIN_ATTRACTOR_POINTS} points "
                          "for the dimension and entropy-rate estimates")
     dim = target.n_states if isinstance(target, Process) else target.dim
     need = n_points * max(dim, 1) * 8
     if need > MAX_ATTRACTOR_BYTES:
         most = MAX_ATTRACTOR_BYTES // (max(dim, 1) * 8)
-        raise ValueError(
+        raise InputError(
             f"--points {n_points}: {n_points} points of dimension {dim} need "
             f"{need / 2**30:.3g} GiB of memory; the limit is "
             f"{MAX_ATTRACTOR_BYTES // 2**30} GiB - lower --points to at most {most}"

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["atomic_write", "write_json", "save_points", "load_points", "save_figure",
+from processes.errors import InputError
+
+__all__ = ["atomic_write", "write_json", "save_points", "load_points", "save_figure", "save_graph",
            "PointsError", "MIN_POINTS"]
 
 
@@ -89,11 +91,11 @@ def save_points(path: str | Path, points: np.ndarray, **extra: np.ndarray) -> Pa
     if path.suffix == ".npy":
         return atomic_write(path, lambda p: np.save(p, points))
     if path.suffix != ".npz":
-        raise ValueError(f"--out {path}: use a .npz or .npy file name")
+        raise InputError(f"--out {path}: use a .npz or .npy file name")
     return atomic_write(path, lambda p: np.savez(p, points=points, **extra))
 
 
-class PointsError(ValueError):
+class PointsError(InputError):
     """A points file is not a usable point cloud; the message says why and what to do."""
 
 
@@ -224,3 +226,23 @@ def save_figure(fig, path: str | Path) -> Path:
     atomic_write(path, lambda p: fig.savefig(p, format=fmt, dpi=150, bbox_inches="tight"))
     plt.close(fig)
     return path
+
+
+def save_graph(graph, path: str | Path) -> Path:
+    """Write the MSP as GraphML (tuples become JSON strings) or node-link JSON."""
+    import networkx as nx
+
+    path = Path(path)
+    if path.suffix == ".json":
+        data = nx.node_link_data(graph, edges="edges")
+        return atomic_write(path, lambda p: p.write_text(json.dumps(data, default=str)))
+    if path.suffix != ".graphml":
+        raise InputError(f"--out {path}: use a .graphml or .json file name")
+    flat = nx.DiGraph(**{k: v for k, v in graph.graph.items()})
+    for v, d in graph.nodes(data=True):
+        flat.add_node(v, **{k: json.dumps([str(x) for x in val]) if isinstance(val, tuple)
+                            else val for k, val in d.items()})
+    for a, b, d in graph.edges(data=True):
+        flat.add_edge(a, b, **{k: json.dumps(list(val)) if isinstance(val, tuple) else val
+                               for k, val in d.items()})
+    return atomic_write(path, lambda p: nx.write_graphml(flat, p))

@@ -9,6 +9,7 @@ import sympy as sp
 
 from dynamics.entropy import entropy_rate
 from processes import (
+    SYMBOLIC_MAX_STATES,
     Process,
     epsilon_machine,
     excess_entropy,
@@ -20,7 +21,7 @@ from processes import (
     symbolic_statistical_complexity,
 )
 
-from ._nulls import explain_nulls
+from .nulls import explain_nulls
 
 __all__ = ["describe_process", "format_summary", "null_reasons"]
 
@@ -49,13 +50,20 @@ def describe_process(process: Process, depth: int = 10, max_states: int = 10_000
     h_mu = entropy_rate(process, max_length=max(depth, 12), machine=em,
                         n_points=blackwell_points, seed=seed)
     excess = excess_entropy(process, h_mu.bits)
-    latex = dict(process.latex())
-    closed_forms = {
-        "stationary": symbolic_stationary(process),
-        "entropy_rate_bits": symbolic_entropy_rate(process),
-        "statistical_complexity_bits": symbolic_statistical_complexity(process),
-    }
-    latex.update({k: sp.latex(v) for k, v in closed_forms.items() if v is not None})
+    if process.symbolic_ok:
+        latex = dict(process.latex())
+        closed_forms = {
+            "stationary": symbolic_stationary(process),
+            "entropy_rate_bits": symbolic_entropy_rate(process),
+            "statistical_complexity_bits": symbolic_statistical_complexity(process),
+        }
+        latex.update({k: sp.latex(v) for k, v in closed_forms.items() if v is not None})
+        symbolic_note = None
+    else:
+        latex = {}
+        symbolic_note = (f"{process.n_states} states is beyond the "
+                         f"{SYMBOLIC_MAX_STATES} for which symbolic solving can finish: no "
+                         "closed forms or LaTeX; every number above is numeric")
     info = {
         "name": process.name,
         "params": dict(process.params),
@@ -79,6 +87,8 @@ def describe_process(process: Process, depth: int = 10, max_states: int = 10_000
         "myopic_entropy_bits": [float(v) for v in myopic_entropies(process, depth)],
         "latex": latex,
     }
+    if symbolic_note:
+        info["latex_note"] = symbolic_note
     return explain_nulls(info, null_reasons(max_states))
 
 

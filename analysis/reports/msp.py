@@ -1,9 +1,6 @@
-"""``beliefscope msp``: the mixed-state presentation of a process, summarised and saved."""
+"""``beliefscope msp``: the mixed-state presentation of a process, summarised."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import networkx as nx
 
@@ -16,11 +13,10 @@ from processes import (
     msp_to_process,
 )
 
-from ._io import atomic_write
-from ._nulls import explain_nulls
 from .describe import null_reasons
+from .nulls import explain_nulls
 
-__all__ = ["msp_report", "save_graph"]
+__all__ = ["msp_report"]
 
 
 def msp_report(process: Process, max_depth: int | None = None,
@@ -47,21 +43,3 @@ def msp_report(process: Process, max_depth: int | None = None,
     info["entropy_rate_method"] = rate.method
     info["entropy_rate_upper_bound_bits"] = rate.upper_bound_bits
     return graph, explain_nulls(info, null_reasons(max_states, max_depth))
-
-
-def save_graph(graph: nx.DiGraph, path: str | Path) -> Path:
-    """Write the MSP as GraphML (tuples become JSON strings) or node-link JSON."""
-    path = Path(path)
-    if path.suffix == ".json":
-        data = nx.node_link_data(graph, edges="edges")
-        return atomic_write(path, lambda p: p.write_text(json.dumps(data, default=str)))
-    if path.suffix != ".graphml":
-        raise ValueError(f"--out {path}: use a .graphml or .json file name")
-    flat = nx.DiGraph(**{k: v for k, v in graph.graph.items()})
-    for v, d in graph.nodes(data=True):
-        flat.add_node(v, **{k: json.dumps([str(x) for x in val]) if isinstance(val, tuple)
-                            else val for k, val in d.items()})
-    for a, b, d in graph.edges(data=True):
-        flat.add_edge(a, b, **{k: json.dumps(list(val)) if isinstance(val, tuple) else val
-                               for k, val in d.items()})
-    return atomic_write(path, lambda p: nx.write_graphml(flat, p))

@@ -1,0 +1,75 @@
+"""The ``beliefscope`` command line: one module per command group.
+
+- `processes`: ``list``, ``describe``, ``msp``;
+- `dynamics`: ``attractor``, ``lyapunov``;
+- `geometry`: ``dimension``.
+
+Only the standard library is imported to build the parser, so ``--help``, ``--version``
+and argument errors answer at once; each command imports what it computes with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from processes.errors import BeliefscopeError
+
+from . import dynamics, geometry, processes
+
+__all__ = ["build_parser", "main"]
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Help that shows every option's default."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("beliefscope")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown (not installed)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="beliefscope", formatter_class=_Formatter,
+        description="Computational mechanics of processes, belief dynamics and networks.")
+    parser.add_argument("--version", action="version", version=f"beliefscope {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in (processes, dynamics, geometry):
+        group.register(sub, _Formatter)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return its exit status (0, 2 for bad input, 130 if interrupted).
+
+    Every error a user can cause is a `processes.BeliefscopeError` (or an `OSError` from
+    the file system): one line on stderr, no traceback. Anything else is a bug and keeps
+    its traceback.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except BrokenPipeError:
+        # `beliefscope ... | head`: the reader left; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (BeliefscopeError, OSError) as exc:
+        message = str(exc).strip().replace("\n", " ") or type(exc).__name__
+        print(f"beliefscope {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        # Ctrl-C is an answer, not a crash; outputs are atomic, so nothing is half written.
+        print(f"beliefscope {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Commands about dynamics: ``attractor`` and ``lyapunov``, for processes (their belief
+IFS) and for textbook or user-defined maps, flows and IFSs alike."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import (
+    FIGURE_SUFFIXES,
+    add_json_argument,
+    add_process_arguments,
+    add_seed_argument,
+    at_least,
+    check_output,
+    check_seed,
+    parse_params,
+    print_report,
+    save_plot,
+)
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction, formatter: type) -> None:
+    """Add ``attractor`` and ``lyapunov`` to the subcommands ``sub``."""
+    p = sub.add_parser("attractor", formatter_class=formatter,
+                       help="sample and measure an attractor (the Blackwell measure of a "
+                            "process, or a system's attractor)",
+                       description="The chaos game (or orbits), the entropy rate (bits), "
+                                   "the Lyapunov spectrum (nats) and dimension, and the "
+                                   "cloud's dimensions, all from one sample.")
+    add_process_arguments(p, "process or system")
+    p.add_argument("--points", type=int, default=100_000,
+                   help="points to sample (at least 1000)")
+    add_seed_argument(p)
+    p.add_argument("--out", metavar="FILE.npz|.npy",
+                   help="save the measured cloud (key 'points': the coordinates the "
+                        "dimensions are measured in, the belief chart for a process) and, "
+                        "in an .npz, the raw samples (key 'samples')")
+    p.add_argument("--plot", metavar="FILE.png|.svg|.pdf", help="draw the attractor")
+    add_json_argument(p)
+    p.set_defaults(run=_attractor)
+
+    p = sub.add_parser("lyapunov", formatter_class=formatter,
+                       help="Lyapunov spectrum and dimension of a system or of a process's "
+                            "belief IFS",
+                       description="Exponents in nats per step (per unit time for flows), "
+                                   "with standard errors across orbits, by the QR method.")
+    add_process_arguments(p, "process or system (logistic, henon, lorenz, sierpinski, ...)")
+    p.add_argument("--steps", type=int, default=None,
+                   help="steps per orbit after burn-in (default: 20000)")
+    p.add_argument("--orbits", type=int, default=16,
+                   help="independent orbits; the standard errors are taken across them")
+    add_seed_argument(p)
+    add_json_argument(p)
+    p.set_defaults(run=_lyapunov)
+
+
+def _attractor(args: argparse.Namespace) -> None:
+    check_output(args.out, "--out", (".npz", ".npy"))
+    check_output(args.plot, "--plot", FIGURE_SUFFIXES)
+    check_seed(args.seed)
+    from ..io import save_points
+    from ..reports import attractor_report, check_attractor_points, resolve_target
+
+    target = resolve_target(args.process, args.file, parse_params(args.param))
+    check_attractor_points(target, args.points)
+    points, cloud, info = attractor_report(target, args.points, seed=args.seed)
+    if args.out:
+        save_points(args.out, cloud, samples=points)
+    print_report(info, args.json)
+    if args.plot:
+        save_plot(lambda: _attractor_figure(target, points, args.seed), args.plot)
+
+
+def _attractor_figure(target, points, seed: int):
+    """The sampled attractor: the belief simplex for a process, else the first two
+    coordinates."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from dynamics import plot_simplex
+    from processes import Process
+
+    rng = np.random.default_rng(seed)
+    shown = points[rng.choice(len(points), min(len(points), 200_000), replace=False)]
+    fig = Figure(figsize=(5, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    if isinstance(target, Process):
+        plot_simplex(shown, ax=ax, title=f"Blackwell measure of {target.name}")
+    else:
+        ax.scatter(shown[:, 0], shown[:, 1] if shown.shape[1] > 1 else np.zeros(len(shown)),
+                   s=0.2, c="k", linewidths=0, rasterized=True)
+        names = getattr(target, "variables", ("x", "y"))
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(names[1] if len(names) > 1 else "")
+        ax.set_title(f"attractor of {getattr(target, 'name', 'the system')}")
+    return fig
+
+
+def _lyapunov(args: argparse.Namespace) -> None:
+    if args.steps is not None:
+        at_least(args.steps, 1, "--steps", " (steps per orbit after burn-in)")
+    at_least(args.orbits, 2, "--orbits", " (the standard errors are taken across orbits)")
+    check_seed(args.seed)
+    from ..reports import lyapunov_report, resolve_target
+
+    target = resolve_target(args.process, args.file, parse_params(args.param))
+    print_report(lyapunov_report(target, n_steps=args.steps, n_orbits=args.orbits,
+                                 seed=args.seed), args.json)
