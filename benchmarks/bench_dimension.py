@@ -15,11 +15,18 @@ code several-fold, spoiling the timings). Baselines, in the same run:
   extrapolated (time and memory ~ m^2) to the pair count ``CorrelationDimension`` draws
   on at small radii (n_references x n_points), the size needed to match its reach.
 
-Run: ``python benchmarks/bench_dimension.py`` or ``python -m benchmarks``.
+A second table times ``estimate_dimensions`` (all five estimators) on a 10^6-point
+Mess3 belief cloud (``mess3(x=0.05, a=0.85)``, chaos game, belief chart), goal under 15
+s, against the same estimators on the full cloud (no subsampling to
+``MAX_POINTS``), in the same run and each in a fresh process.
+
+Run: ``python -m benchmarks.bench_dimension`` (both tables), ``python -m
+benchmarks.bench_dimension mess3`` (the Mess3 table only) or ``python -m benchmarks``.
 """
 
 import multiprocessing
 import os
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -94,6 +101,34 @@ def _pdist(X):
     return {"log_c": np.log(np.searchsorted(distances, radii, side="right") / len(distances))}
 
 
+def _mess3_cloud():
+    """10^6 chaos-game beliefs of mess3(0.05, 0.85) in the belief chart, shape (N, 2)."""
+    import dynamics
+    from processes import get_process
+
+    process = get_process("mess3", x=0.05, a=0.85)
+    beliefs = dynamics.chaos_game(process, N_POINTS, seed=SEED).beliefs
+    return dynamics.belief_coordinates(process, beliefs)
+
+
+def _estimate_dimensions(X):
+    from analysis.geometry import estimate_dimensions
+
+    return {"result": estimate_dimensions(X, random_state=SEED)}
+
+
+def _estimate_dimensions_full(X):
+    """Baseline: the same estimators on every point (no subsample to MAX_POINTS)."""
+    from analysis.geometry import estimate_dimensions
+
+    return {"result": estimate_dimensions(X, random_state=SEED, max_points=len(X))}
+
+
+MESS3_CASES = {
+    "estimate_dimensions": _estimate_dimensions,
+    "same, full cloud": _estimate_dimensions_full,
+}
+
 CASES = {
     "D2 CorrelationDimension": _correlation,
     "D1 InformationDimension": _information,
@@ -124,14 +159,49 @@ def _run_case(name, path):
         refs.write("5")  # reset VmHWM to the current resident size
     before = _status_kib("VmRSS")
     start = time.perf_counter()
-    result = CASES[name](X)
+    result = {**CASES, **MESS3_CASES}[name](X)
     result["seconds"] = time.perf_counter() - start
     result["rss_mib"] = (_status_kib("VmHWM") - before) / 1024
     return result
 
 
+def _run_in_fresh_processes(names, X, stem):
+    """Save ``X`` once and run each named case in its own spawned process."""
+    context = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, f"{stem}.npy")
+        np.save(path, X)
+        results = {}
+        for name in names:
+            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                results[name] = pool.submit(_run_case, name, path).result()
+    return results
+
+
+def main_mess3():
+    """Time ``estimate_dimensions`` on 10^6 Mess3 beliefs against the full-cloud path."""
+    X = _mess3_cloud()
+    results = _run_in_fresh_processes(MESS3_CASES, X, "mess3")
+    print(f"Mess3 (x=0.05, a=0.85) beliefs, {len(X):,} points in the belief chart "
+          "(goal: estimate_dimensions under 15 s)")
+    print(f"{'case':<22} {'wall s':>8} {'peak MiB':>9}  D0 / D1 / D2 / TwoNN / MLE")
+    keys = ("box_dimension", "information_dimension", "correlation_dimension",
+            "twonn_dimension", "mle_dimension")
+    for name, row in results.items():
+        values = " / ".join("-" if row["result"][k] is None else f"{row['result'][k]:.3f}"
+                            for k in keys)
+        print(f"{name:<22} {row['seconds']:>8.2f} {row['rss_mib']:>9.1f}  {values}")
+    ratio = results["same, full cloud"]["seconds"] / results["estimate_dimensions"]["seconds"]
+    print(f"estimate_dimensions speed-up over the full-cloud path: {ratio:.1f}x")
+    return {
+        "mess3_estimate_dimensions_seconds": results["estimate_dimensions"]["seconds"],
+        "mess3_full_cloud_seconds": results["same, full cloud"]["seconds"],
+        "mess3_speedup_vs_full_cloud": ratio,
+    }
+
+
 def main():
-    """Time every case in its own process, print a table and the ratios; return them."""
+    """Time every case in its own process, print tables and the ratios; return them."""
     X = sierpinski(N_POINTS, np.random.default_rng(SEED))
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as folder:
@@ -177,8 +247,10 @@ def main():
         f"{ratios['d2_speedup_vs_pdist_extrapolated']:,.0f}x slower and "
         f"{pdist_gib * 1024 / max(ours['rss_mib'], 1.0):,.0f}x more memory"
     )
+    print()
+    ratios.update(main_mess3())
     return ratios
 
 
 if __name__ == "__main__":
-    main()
+    main_mess3() if sys.argv[1:] == ["mess3"] else main()

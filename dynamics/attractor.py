@@ -56,7 +56,8 @@ def _check(process: Process, n_points: int, n_chains: int) -> None:
     BeliefIFS(process)  # raises for a symbol that is impossible from every belief
 
 
-def chaos_game(process: Process, n_points: int, burn_in: int = 200, seed=None,
+def chaos_game(process: Process, n_points: int, burn_in: int = 200,
+               seed: int | np.random.Generator | None = 0,
                n_chains: int = 64, progress: bool | None = None,
                track_entropy: bool = True) -> ChaosGame:
     """Run ``n_chains`` independent chaos games from ``pi``; keep ``n_points`` beliefs.
@@ -80,7 +81,7 @@ def chaos_game(process: Process, n_points: int, burn_in: int = 200, seed=None,
     """
     _check(process, n_points, n_chains)
     n_chains = min(n_chains, n_points)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
     per_chain = np.full(n_chains, n_points // n_chains)
     per_chain[: n_points % n_chains] += 1
     steps = int(per_chain.max())
@@ -123,14 +124,16 @@ def chaos_game(process: Process, n_points: int, burn_in: int = 200, seed=None,
     return ChaosGame(beliefs, entropy, n_chains)
 
 
-def sample_attractor(process: Process, n_points: int, burn_in: int = 200, seed=None,
+def sample_attractor(process: Process, n_points: int, burn_in: int = 200,
+                     seed: int | np.random.Generator | None = 0,
                      n_chains: int = 64) -> np.ndarray:
     """Beliefs sampled from the Blackwell measure: (n_points, n_states) float64."""
     return chaos_game(process, n_points, burn_in=burn_in, seed=seed, n_chains=n_chains,
                       track_entropy=False).beliefs
 
 
-def blackwell_entropy_rate(process: Process, n_points: int = 200_000, seed=0,
+def blackwell_entropy_rate(process: Process, n_points: int = 200_000,
+                           seed: int | np.random.Generator | None = 0,
                            n_chains: int = 64) -> EntropyRate:
     """Entropy rate in bits from the Blackwell measure, with its standard error."""
     return chaos_game(process, n_points, seed=seed, n_chains=n_chains).entropy_rate()

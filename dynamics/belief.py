@@ -277,7 +277,8 @@ def _match_exact(eta, candidates, process):
 
 
 def belief_lyapunov_spectrum(process: Process, n_steps: int = 20_000, burn_in: int = 500,
-                             n_orbits: int = 16, seed=0, progress: bool = False):
+                             n_orbits: int = 16,
+                             seed: int | np.random.Generator | None = 0, progress: bool = False):
     """Lyapunov spectrum (nats per symbol) of the belief IFS, by the shared QR engine.
 
     The result's ``entropy_nats`` is the Blackwell-average entropy rate and its

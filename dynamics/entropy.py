@@ -70,7 +70,7 @@ def geometric_tail(h: np.ndarray) -> tuple[float, float] | None:
 
 
 def entropy_rate(process: Process, *, max_length: int = 12, n_points: int = 200_000,
-                 seed=None, machine: EpsilonMachine | None = None,
+                 seed: int | np.random.Generator | None = 0, machine: EpsilonMachine | None = None,
                  max_beliefs: int = 2_000_000, game: ChaosGame | None = None) -> EntropyRate:
     """Entropy rate ``h_mu`` of ``process`` in bits, by the policy in the module docstring.
 

@@ -148,7 +148,7 @@ def _symbolic_solutions(system, period: int, is_flow: bool, timeout: float,
 
 
 def fixed_points(system, period: int = 1, *, input: int | None = None, bounds=None,
-                 n_starts: int = 64, seed: int | np.random.Generator = 0,
+                 n_starts: int = 64, seed: int | np.random.Generator | None = 0,
                  symbolic: bool = True, timeout: float = 10.0, max_ops: int = 5_000,
                  tol: float = 1e-9) -> list[FixedPoint]:
     """Fixed points of a flow (``f(x) = 0``) or period-``p`` orbits of a map (``F^p(x) = x``).

@@ -98,7 +98,7 @@ def _rk4(f: Callable, x, dt: float):
 
 
 def iterate(system, x0, n_steps: int, *, burn_in: int = 0, inputs=None,
-            seed: int | np.random.Generator = 0, return_inputs: bool = False):
+            seed: int | np.random.Generator | None = 0, return_inputs: bool = False):
     """Iterate a driven map.
 
     Parameters
@@ -256,11 +256,11 @@ class LyapunovResult:
 
     Attributes
     ----------
-    exponents : numpy.ndarray
+    exponents_nats : numpy.ndarray
         (k,) mean exponents, descending, nats per step (per unit time for flows).
-    stderr : numpy.ndarray
+    stderr_nats : numpy.ndarray
         (k,) standard error across orbits, ``std / sqrt(n_orbits)``; NaN for one orbit.
-    per_orbit : numpy.ndarray
+    per_orbit_nats : numpy.ndarray
         (n_orbits, k) exponents of each orbit, each row descending.
     entropy_nats : float
         Mean Shannon entropy (nats per step) of the input law along the orbits: the entropy
@@ -274,9 +274,9 @@ class LyapunovResult:
         Time step for flows; None for maps.
     """
 
-    exponents: np.ndarray
-    stderr: np.ndarray
-    per_orbit: np.ndarray
+    exponents_nats: np.ndarray
+    stderr_nats: np.ndarray
+    per_orbit_nats: np.ndarray
     entropy_nats: float
     entropy_stderr_nats: float
     n_steps: int
@@ -285,7 +285,7 @@ class LyapunovResult:
     @property
     def dimension(self) -> float:
         """Lyapunov (Kaplan-Yorke) dimension from ``exponents`` and ``entropy_nats``."""
-        return lyapunov_dimension(self.exponents, self.entropy_nats)
+        return lyapunov_dimension(self.exponents_nats, self.entropy_nats)
 
 
 def _mean_stderr(values: np.ndarray):
@@ -336,7 +336,8 @@ class _Pair:
 
 
 def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 1_000,
-                      n_orbits: int = 8, seed: int | np.random.Generator = 0, inputs=None,
+                      n_orbits: int = 8, seed: int | np.random.Generator | None = 0,
+                      inputs=None,
                       dt: float | None = None, qr_every: int = 1,
                       progress: bool = False) -> LyapunovResult:
     """Lyapunov spectrum of a driven map or a flow by the QR (Benettin) method.

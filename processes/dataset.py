@@ -26,7 +26,8 @@ class ProcessDataset(IterableDataset):
     across workers and the stream is reproducible for a fixed worker count.
     """
 
-    def __init__(self, process: Process, n_ctx: int, batch_size: int, seed: int = 0,
+    def __init__(self, process: Process, n_ctx: int, batch_size: int,
+                 seed: int | np.random.Generator | None = 0,
                  n_batches: int | None = None, return_beliefs: bool = False):
         self.process = process
         self.n_ctx = n_ctx
@@ -38,7 +39,10 @@ class ProcessDataset(IterableDataset):
     def __iter__(self):
         info = get_worker_info()
         worker, n_workers = (0, 1) if info is None else (info.id, info.num_workers)
-        rng = np.random.default_rng(np.random.SeedSequence(self.seed).spawn(n_workers)[worker])
+        root = self.seed
+        if isinstance(root, np.random.Generator):
+            root = int(root.integers(2**63))  # a seed sequence needs an integer root
+        rng = np.random.default_rng(np.random.SeedSequence(root).spawn(n_workers)[worker])
         produced = 0
         while self.n_batches is None or produced < self.n_batches:
             s = generate(self.process, self.batch_size, self.n_ctx + 1, seed=rng,

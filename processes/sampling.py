@@ -40,11 +40,10 @@ class Samples:
     next_token_probs: np.ndarray | None = None
 
 
-def _rng(seed) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
-def generate(process: Process, batch_size: int, length: int, *, seed=None,
+def generate(process: Process, batch_size: int, length: int, *,
+             seed: int | np.random.Generator | None = 0,
              return_states: bool = False, return_beliefs: bool = False,
              return_next_token_probs: bool = False) -> Samples:
     """Sample ``batch_size`` independent sequences of ``length`` tokens from stationarity.
@@ -60,7 +59,7 @@ def generate(process: Process, batch_size: int, length: int, *, seed=None,
     """
     if batch_size < 1 or length < 1:
         raise InputError(f"batch_size and length must be >= 1, got {batch_size}, {length}")
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
     T, Tr = np.ascontiguousarray(process.T), np.ascontiguousarray(process.Tr)
     k, n = process.n_symbols, process.n_states
     # A GHMM is sampled through its beliefs, so it always tracks them.

@@ -21,14 +21,15 @@ def test_affine_exponents_are_log_contractions():
     s = np.array([0.3, 0.5, 0.7])
     result = belief_lyapunov_spectrum(affine_process(s), n_steps=10_000, n_orbits=8)
     expected = np.log(s).mean()
-    np.testing.assert_allclose(result.exponents, expected, atol=4 * result.stderr.max() + 1e-4)
+    np.testing.assert_allclose(result.exponents_nats, expected,
+                               atol=4 * result.stderr_nats.max() + 1e-4)
     assert result.entropy_nats == pytest.approx(np.log(3), abs=1e-12)
 
 
 def test_sierpinski_process_has_dimension_log3_over_log2():
     result = belief_lyapunov_spectrum(affine_process([0.5, 0.5, 0.5]), n_steps=2_000,
                                       n_orbits=4)
-    np.testing.assert_allclose(result.exponents, np.log(0.5), atol=1e-10)
+    np.testing.assert_allclose(result.exponents_nats, np.log(0.5), atol=1e-10)
     assert result.dimension == pytest.approx(np.log(3) / np.log(2), abs=1e-9)
 
 
@@ -36,7 +37,7 @@ def test_belief_ifs_goes_through_the_shared_engine():
     p = get_process("mess3", x=0.05, a=0.85)
     a = belief_lyapunov_spectrum(p, n_steps=3_000, n_orbits=4, seed=3)
     b = lyapunov_spectrum(BeliefIFS(p), p.pi, n_steps=3_000, burn_in=500, n_orbits=4, seed=3)
-    np.testing.assert_array_equal(a.exponents, b.exponents)
+    np.testing.assert_array_equal(a.exponents_nats, b.exponents_nats)
 
 
 def test_entropy_from_lyapunov_orbits_matches_exact_rate():
@@ -60,7 +61,7 @@ def test_rank_one_map_resets_beliefs_and_gives_minus_infinity():
     # post_quantum's T[0] has rank 1: symbol 0 sends every belief to one point, so the
     # tangent map collapses and the Blackwell measure is atomic (dimension 0).
     result = belief_lyapunov_spectrum(get_process("post_quantum"), n_steps=2_000, n_orbits=4)
-    assert np.all(np.isneginf(result.exponents))
+    assert np.all(np.isneginf(result.exponents_nats))
     assert result.dimension == 0.0
 
 
@@ -71,5 +72,5 @@ def test_numerically_rank_one_map_also_gives_minus_infinity():
     assert BeliefIFS(process).singular_tolerance > 0
     assert BeliefIFS(get_process("mess3")).singular_tolerance == 0
     result = belief_lyapunov_spectrum(process, n_steps=2_000, n_orbits=4)
-    assert np.all(np.isneginf(result.exponents))
+    assert np.all(np.isneginf(result.exponents_nats))
     assert result.dimension == 0.0

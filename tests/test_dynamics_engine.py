@@ -109,7 +109,7 @@ def test_external_inputs_drive_the_rnn():
     result = lyapunov_spectrum(rnn, np.zeros(4), n_steps=500, burn_in=100, n_orbits=4,
                                inputs=inputs)
     # |tanh'| <= 1, so no direction stretches faster than the largest singular value of W.
-    assert result.exponents[0] <= math.log(0.9) + 1e-9
+    assert result.exponents_nats[0] <= math.log(0.9) + 1e-9
     assert result.entropy_nats == 0.0
     traj, used = iterate(rnn, np.zeros((4, 4)), 500, burn_in=100, inputs=inputs,
                          return_inputs=True)
@@ -132,7 +132,7 @@ def test_place_dependent_ifs_entropy_and_exponent():
     ifs = _place_dependent_ifs()
     result = lyapunov_spectrum(ifs, n_steps=4_000, burn_in=50, n_orbits=8, seed=4,
                                progress=True)
-    np.testing.assert_allclose(result.exponents, [math.log(0.4)], atol=1e-12)
+    np.testing.assert_allclose(result.exponents_nats, [math.log(0.4)], atol=1e-12)
     # The entropy is an average of H(p(x)) over the orbit: below ln 2, above H at x = 0 or 1.
     h_edge = -(0.75 * math.log(0.75) + 0.25 * math.log(0.25))
     assert h_edge < result.entropy_nats < math.log(2)

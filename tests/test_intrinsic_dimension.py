@@ -89,6 +89,7 @@ def test_ten_dimensional_clouds(make, name):
     assert low <= estimator.dimension_ <= high
 
 
+@pytest.mark.slow
 def test_calibration_corrects_the_boundary_bias():
     # On a uniform cube the raw statistics read low; the ball calibration moves them up
     # towards the truth, and switching it off gives back the raw statistic.

@@ -22,23 +22,23 @@ def test_map_reference_values(name):
     settings, tol_exp, tol_dim = FAST[name]
     ref = CATALOGUE[name].reference
     result = lyapunov_spectrum(get_system(name), seed=1, **settings)
-    np.testing.assert_allclose(result.exponents, ref["exponents"], atol=tol_exp)
+    np.testing.assert_allclose(result.exponents_nats, ref["exponents"], atol=tol_exp)
     assert result.dimension == pytest.approx(ref["lyapunov_dimension"], abs=tol_dim)
     assert result.entropy_nats == pytest.approx(ref.get("entropy_nats", 0.0), abs=1e-9)
-    assert result.per_orbit.shape == (settings["n_orbits"], len(ref["exponents"]))
+    assert result.per_orbit_nats.shape == (settings["n_orbits"], len(ref["exponents"]))
 
 
 def test_sierpinski_dimension_is_log3_over_log2():
     result = lyapunov_spectrum(get_system("sierpinski"), n_steps=500, burn_in=0, n_orbits=2)
     assert result.dimension == pytest.approx(math.log(3) / math.log(2), abs=1e-9)
-    np.testing.assert_allclose(result.exponents, [math.log(0.5)] * 2, atol=1e-12)
+    np.testing.assert_allclose(result.exponents_nats, [math.log(0.5)] * 2, atol=1e-12)
 
 
 def test_henon_exponents_sum_to_log_b():
     b = 0.25
     result = lyapunov_spectrum(get_system("henon", b=b), n_steps=2_000, burn_in=100, n_orbits=4)
     # |det J| = b everywhere, so the sum is exact up to rounding on every orbit.
-    np.testing.assert_allclose(result.per_orbit.sum(axis=1), math.log(b), atol=1e-10)
+    np.testing.assert_allclose(result.per_orbit_nats.sum(axis=1), math.log(b), atol=1e-10)
 
 
 def test_lorenz_reference_values():
@@ -46,18 +46,18 @@ def test_lorenz_reference_values():
     system = get_system("lorenz")
     result = lyapunov_spectrum(system, n_steps=10_000, burn_in=500, n_orbits=16, dt=0.01,
                                seed=2)
-    np.testing.assert_allclose(result.exponents, ref["exponents"], atol=0.05)
+    np.testing.assert_allclose(result.exponents_nats, ref["exponents"], atol=0.05)
     assert result.dimension == pytest.approx(ref["lyapunov_dimension"], abs=0.01)
     sigma, beta = system.params["sigma"], system.params["beta"]
     # The phase-space contraction rate is the constant trace of the Jacobian.
-    assert result.exponents.sum() == pytest.approx(-(sigma + 1 + beta), abs=1e-3)
+    assert result.exponents_nats.sum() == pytest.approx(-(sigma + 1 + beta), abs=1e-3)
     assert result.dt == 0.01
 
 
 def test_lorenz_exponent_sum_is_trace_short_run():
     system = get_system("lorenz", sigma=12.0)
     result = lyapunov_spectrum(system, n_steps=500, burn_in=100, n_orbits=2, dt=0.005)
-    assert result.exponents.sum() == pytest.approx(-(12.0 + 1 + 8 / 3), abs=1e-3)
+    assert result.exponents_nats.sum() == pytest.approx(-(12.0 + 1 + 8 / 3), abs=1e-3)
 
 
 def test_catalogue_entries_are_complete():

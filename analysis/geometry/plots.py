@@ -73,13 +73,13 @@ def plot_scaling(estimator: object, ax: Axes | None = None, title: str | None = 
     ax.set_xscale("log")
     ax.set_xlabel("scale (units of the cloud)")
     ax.set_ylabel(estimator.values_label)
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     ax.set_title(title or estimator.symbol())
     if not reliable:
         reason = getattr(estimator, "reason_", None) or "see reason_"
         # Anchored to the x label, so it sits below the axes whatever their size.
         width_in = ax.get_position().width * ax.figure.get_figwidth()
-        ax.annotate(textwrap.fill(f"unreliable: {reason}", max(30, int(width_in * 13))),
+        ax.annotate(textwrap.fill(f"unreliable: {reason}", max(30, int(width_in * 16))),
                     xy=(0.5, 0.0), xycoords=ax.xaxis.label, xytext=(0, -3),
                     textcoords="offset points", ha="center", va="top", fontsize="x-small",
                     color="C3")

@@ -46,10 +46,10 @@ def _spectrum(result) -> tuple[list, list, dict]:
     reset of a GHMM or HMM) is written as the string "-inf". Its standard error is 0.0
     when every orbit gave -inf (there is no spread), else null with a reason.
     """
-    exponents = [json_number(v) for v in np.asarray(result.exponents, dtype=float)]
-    per_orbit = np.asarray(result.per_orbit, dtype=float)
+    exponents = [json_number(v) for v in np.asarray(result.exponents_nats, dtype=float)]
+    per_orbit = np.asarray(result.per_orbit_nats, dtype=float)
     stderr: list = []
-    for i, err in enumerate(np.asarray(result.stderr, dtype=float)):
+    for i, err in enumerate(np.asarray(result.stderr_nats, dtype=float)):
         if exponents[i] == NEG_INF and np.all(per_orbit[:, i] == -np.inf):
             stderr.append(0.0)
         elif exponents[i] == NEG_INF or exponents[i] is None or not np.isfinite(err):
