@@ -138,6 +138,44 @@ def out_is_a_directory(tmp_path: Path) -> list[str]:
     return ["msp", "even", "--out", str(tmp_path / "g.json")]
 
 
+def spec_json(data, command: str = "describe") -> Setup:
+    """A process spec file holding ``data`` (JSON), run through ``command``."""
+
+    def setup(tmp_path: Path) -> list[str]:
+        path = tmp_path / "spec.json"
+        path.write_text(json.dumps(data) if not isinstance(data, str) else data)
+        return [command, "--file", str(path)]
+
+    return setup
+
+
+def spec_toml(text: str, command: str = "describe") -> Setup:
+    def setup(tmp_path: Path) -> list[str]:
+        path = tmp_path / "spec.toml"
+        path.write_text(text)
+        return [command, "--file", str(path)]
+
+    return setup
+
+
+def coin(entry) -> dict:
+    """A one-state, two-symbol spec with ``entry`` as T[0][0][0]."""
+    return {"matrices": [[[entry]], [["1/2"]]]}
+
+
+def sparse_huge_spec(tmp_path: Path) -> list[str]:
+    # A 3 GB file that takes no disk: it is refused by its size, never read.
+    path = tmp_path / "huge.json"
+    with path.open("wb") as handle:
+        handle.truncate(3 * 2**30)
+    return ["describe", "--file", str(path)]
+
+
+def many_states(n: int) -> Setup:
+    rows = [["1" if j == (i + 1) % n else "0" for j in range(n)] for i in range(n)]
+    return spec_json({"matrices": [rows]})
+
+
 STRUCTURED = np.zeros(100, dtype=[("x", "f8"), ("y", "f8")])
 
 CASES: list[tuple[str, Setup, str]] = [
@@ -211,6 +249,37 @@ CASES: list[tuple[str, Setup, str]] = [
     ("dimension-plot-missing-folder", with_cloud("--plot", "{missing}/s.png"),
      "does not exist"),
     ("out-is-a-directory", out_is_a_directory, "is a directory"),
+    # Spec files (the safe-expression payloads have their own file, test_safe_specs.py)
+    ("spec-entry-complex", spec_json(coin("1j")), "complex literals"),
+    ("spec-entry-complex-math", spec_json(coin("sqrt(-1)/2")), "not real"),
+    ("spec-entry-boolean", spec_json(coin(True)), "got bool"),
+    ("spec-entry-huge-integer", spec_json('{"matrices": [[[1' + "0" * 400 + ']], [["1"]]]}'),
+     "too large"),
+    ("spec-entry-nested", spec_json(coin([["0.5"]])), "expected a number"),
+    ("spec-zero-states", spec_json({"matrices": [[], []]}), "non-empty list of rows"),
+    ("spec-zero-symbols", spec_json({"matrices": []}), "non-empty list of matrices"),
+    ("spec-domain-nan", spec_json({"parameters": {"p": {"default": 0.5,
+                                                        "domain": "(nan, 1)"}},
+                                   "matrices": [[["p"]], [["1 - p"]]]}), "unknown name 'nan'"),
+    ("spec-domain-list-nan", spec_toml('[parameters.p]\ndefault = 0.5\ndomain = [0, nan]\n'
+                                       '[matrices]\n"0" = [["p"]]\n"1" = [["1 - p"]]\n'),
+     "not a finite number"),
+    ("spec-domain-reversed", spec_json({"parameters": {"p": {"default": 0.5,
+                                                             "domain": [1, 0]}},
+                                        "matrices": [[["p"]], [["1 - p"]]]}), "above the upper"),
+    ("spec-huge-sum", spec_json(coin("+".join(["1/2"] * 5000))), "characters; the limit"),
+    ("spec-deep-unary", spec_json(coin("-" * 300 + "1")), "nested too deeply"),
+    ("spec-generalized-string", spec_json({"generalized": "no", **coin("1/2")}),
+     "must be true or false"),
+    ("spec-too-many-states", many_states(300), "limited to 256 states"),
+    ("spec-3gb-file", sparse_huge_spec, "process files are limited"),
+    ("spec-unknown-key", spec_json({"matrix": []}), "unknown key(s) ['matrix']"),
+    ("spec-bad-param-name", spec_json({"parameters": {"__class__": 0.5}, **coin("1/2")}),
+     "not a valid name"),
+    ("spec-not-stochastic", spec_json(coin("0.7")), "sums to 1.2"),
+    ("system-no-kind-payload", spec_toml('kind = "map"\nvariables = ["x"]\n'
+                                         'equations = ["x.__class__"]\n', "lyapunov"),
+     "attribute access"),
 ]
 
 

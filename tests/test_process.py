@@ -67,11 +67,12 @@ def test_symbolic_row_sums_proven_for_catalogue():
     assert rows_sum_to_one_symbolically(get_process("mess3")) is True
 
 
-def test_with_params_shares_lambdified_code():
+def test_with_params_rebinds_without_changing_the_original():
     p = get_process("mess3")
     q = p.with_params(x=0.05, a=0.85)
-    assert q._definition is p._definition
-    assert q.params == {"x": 0.05, "a": 0.85}
+    assert q.params == {"x": 0.05, "a": 0.85} and p.params == {"x": 0.15, "a": 0.6}
+    np.testing.assert_array_equal(q.T, get_process("mess3", x=0.05, a=0.85).T)
+    assert q.T[0, 0, 0] == pytest.approx(0.85 * 0.9)  # a * (1 - 2x), by hand
 
 
 def test_numeric_matches_symbolic_substitution():

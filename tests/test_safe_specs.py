@@ -195,3 +195,24 @@ def test_one_domain_syntax(domain, expected):
 def test_bad_domains(domain, message):
     with pytest.raises(SpecError, match=message):
         parse_domain(domain, "parameters.p.domain")
+
+
+def test_a_large_spec_skips_symbolic_solving_with_a_note(tmp_path):
+    # 300 states is over the default limit, which the API can raise; beyond
+    # SYMBOLIC_MAX_STATES the closed forms are skipped (sympy could not finish) with a note.
+    from analysis.reports import describe_process
+    from processes import SYMBOLIC_MAX_STATES
+
+    n = 300
+    shift = [["1/2" if j == (i + 1) % n else "0" for j in range(n)] for i in range(n)]
+    stay = [["1/2" if j == i else "0" for j in range(n)] for i in range(n)]
+    path = tmp_path / "ring.json"
+    path.write_text(json.dumps({"matrices": [shift, stay]}))
+    with pytest.raises(SpecError, match="limited to 256 states"):
+        load_process(path)
+    process = load_process(path, max_states=n)
+    assert n > SYMBOLIC_MAX_STATES and not process.symbolic_ok
+    info = describe_process(process, depth=3)
+    assert info["latex"] == {} and "symbolic solving" in info["latex_note"]
+    assert info["entropy_rate_bits"] == pytest.approx(1.0)  # a fair coin picks each move
+    assert info["stationary"] == pytest.approx([1 / n] * n)

@@ -144,4 +144,6 @@ def format_summary(info: dict) -> str:
     ]
     for key, tex in info["latex"].items():
         lines.append(f"  latex {key}: {tex}")
+    if info.get("latex_note"):
+        lines.append(f"  closed forms: {info['latex_note']}")
     return "\n".join(lines)
