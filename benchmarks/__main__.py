@@ -2,7 +2,7 @@
 
 import importlib
 
-MODULES = ["bench_generation", "bench_chaos_game", "bench_dimension"]
+MODULES = ["bench_startup", "bench_generation", "bench_chaos_game", "bench_dimension"]
 
 
 def main() -> None:

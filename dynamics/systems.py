@@ -14,7 +14,6 @@ overridden with :meth:`with_params`, which returns a new system sharing the comp
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -24,7 +23,7 @@ import sympy as sp
 from processes.compiled import CompiledExpressions
 from processes.errors import SpecError
 from processes.expressions import check_name, parse_domain, parse_expression
-from processes.parameters import Parameter, bind_parameters
+from processes.parameters import Parameter, Parametrized, bind_parameters
 
 if TYPE_CHECKING:
     import torch
@@ -106,7 +105,7 @@ def _domain(domain, name: str) -> sp.Set:
                         f"key 'parameters.{name}.domain'")
 
 
-class _Symbolic:
+class _Symbolic(Parametrized):
     """Shared machinery: named state symbols, parameters with defaults, default initial state."""
 
     def __init__(self, variables: Sequence[str],
@@ -140,25 +139,14 @@ class _Symbolic:
             raise SpecError(f"initial state must have {self.dim} entries, got {initial}")
 
     @property
-    def params(self) -> dict[str, float]:
-        """Current parameter values by name."""
-        return dict(self._values)
-
-    @property
     def domains(self) -> dict[str, sp.Set]:
         """Each parameter's domain (a sympy set)."""
         return {p.name: p.interval for p in self.parameters}
 
-    def with_params(self, **overrides: float):
-        """Return a copy with some parameters changed; the compiled functions are shared."""
-        new = copy.copy(self)
-        new._bind({**self._values, **overrides})
-        return new
-
     def _bind(self, values: Mapping[str, float]) -> None:
         # The one binding rule, shared with processes: known names, finite, in domain.
-        self._values = bind_parameters(self.parameters, values, self.name)
-        self._param_values = np.array([self._values[p.name] for p in self.parameters])
+        self.params = bind_parameters(self.parameters, values, self.name)
+        self._param_values = np.array([self.params[p.name] for p in self.parameters])
 
     def _compile(self, exprs: Sequence[sp.Expr]) -> CompiledExpressions:
         return CompiledExpressions(exprs, self.state_symbols + self.param_symbols)

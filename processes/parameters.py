@@ -3,6 +3,7 @@ processes, maps, flows and IFSs."""
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from .errors import ParameterError
 if TYPE_CHECKING:
     import sympy as sp
 
-__all__ = ["Parameter", "bind_parameters", "format_domain", "parse_domain"]
+__all__ = ["Parameter", "Parametrized", "bind_parameters", "format_domain", "parse_domain"]
 
 
 def parse_domain(domain, where: str = "domain"):
@@ -121,3 +122,27 @@ def bind_parameters(parameters: Sequence[Parameter], values: Mapping[str, float]
         raise ParameterError(f"{owner}: unknown parameter(s) {sorted(unknown)}; "
                              f"known: {', '.join(sorted(known)) or 'none'}")
     return {p.name: p.check(values.get(p.name, p.default), owner) for p in parameters}
+
+
+class Parametrized:
+    """The one ``with_params`` of every symbolic object (processes, maps, flows, IFSs).
+
+    A subclass keeps its bound values in ``params`` and implements ``_bind(values)``,
+    which checks them (with `bind_parameters`) and computes what depends on them.
+    Compiled code is shared between the copies; values cached with
+    `functools.cached_property` are dropped, so nothing stale survives a rebinding.
+    """
+
+    params: dict[str, float]
+
+    def _bind(self, values: Mapping[str, float]) -> None:
+        raise NotImplementedError
+
+    def with_params(self, **overrides: float):
+        """A copy with some parameters changed (the others keep their values)."""
+        new = copy.copy(self)
+        for name, attr in vars(type(self)).items():
+            if isinstance(attr, cached_property):
+                new.__dict__.pop(name, None)
+        new._bind({**self.params, **overrides})
+        return new

@@ -18,7 +18,7 @@ from ._validate import validate
 from .compiled import CompiledExpressions
 from .errors import ParameterError, ProcessError
 from .expressions import check_name, parse_expression
-from .parameters import Parameter, bind_parameters
+from .parameters import Parameter, Parametrized, bind_parameters
 
 __all__ = ["Process", "SYMBOLIC_MAX_STATES"]
 
@@ -118,7 +118,7 @@ def _entry(e, local, where: str) -> sp.Expr:
     return parse_expression(e, local, where)
 
 
-class Process:
+class Process(Parametrized):
     """A (generalized) hidden Markov process with symbolic matrices and bound parameters.
 
     Parameters
@@ -153,7 +153,8 @@ class Process:
                  check_depth: int = 8):
         self._definition = _Definition(name, matrices, parameters, citation, generalized,
                                        normalize)
-        self._bind(params or {}, check_depth)
+        self._check_depth = check_depth
+        self._bind(params or {})
 
     @classmethod
     def from_arrays(cls, T, name: str = "custom", **kwargs) -> Process:
@@ -165,19 +166,11 @@ class Process:
             )
         return cls(name, [T[x] for x in range(T.shape[0])], **kwargs)
 
-    def with_params(self, **params: float) -> Process:
-        """A new process with some parameters changed; the lambdified code is shared."""
-        new = object.__new__(Process)
-        new._definition = self._definition
-        new._bind({**self.params, **params}, self._check_depth)
-        return new
-
     # -- binding and validation ------------------------------------------------------
-    def _bind(self, params: Mapping[str, float], check_depth: int) -> None:
+    def _bind(self, params: Mapping[str, float]) -> None:
         d = self._definition
         values = bind_parameters(d.parameters, params, d.name)
         self.params: dict[str, float] = values
-        self._check_depth = check_depth
         T = d.numeric([values[p.name] for p in d.parameters])
         if not np.all(np.isfinite(T)):
             raise ParameterError(f"{d.name}: matrices are not finite at {values}")
@@ -186,7 +179,7 @@ class Process:
             T = T / rho
         T.setflags(write=False)
         self.T = T
-        validate(self, check_depth)
+        validate(self, self._check_depth)
 
     # -- basic structure -------------------------------------------------------------
     @property

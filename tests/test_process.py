@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from dynamics import get_system
 from processes import (
     Parameter,
     ParameterError,
@@ -166,3 +167,15 @@ def test_partition_refinement_merges_duplicate_states():
     golden = get_process("golden_mean", p=p)
     assert em.statistical_complexity_bits == pytest.approx(
         epsilon_machine(golden).statistical_complexity_bits, abs=1e-12)
+
+
+def test_with_params_never_keeps_a_stale_cached_value():
+    # pi, r, M and Tr are cached on first use; a rebinding must recompute them.
+    p = get_process("golden_mean", p=0.5)
+    assert p.pi == pytest.approx([2 / 3, 1 / 3])
+    q = p.with_params(p=0.2)
+    assert q.pi == pytest.approx([1 / 1.8, 0.8 / 1.8])  # pi_A = 1 / (2 - p)
+    assert p.pi == pytest.approx([2 / 3, 1 / 3])
+    system = get_system("henon")
+    moved = system.with_params(a=1.2)
+    assert moved.params == {"a": 1.2, "b": 0.3} and system.params["a"] == 1.4
