@@ -63,3 +63,31 @@ def test_bad_input_is_one_line(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_every_option_has_help_text_and_the_version_is_printed(capsys):
+    import argparse
+
+    from analysis.cli import build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(sub.choices) == {"list", "describe", "msp", "attractor", "lyapunov",
+                                "dimension"}
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            assert action.help, f"{name} {action.option_strings or action.dest}"
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("beliefscope ")
+
+
+def test_list_json_has_summaries_parameters_and_citations(capsys):
+    code, out, _ = run(capsys, "list", "--json")
+    entries = {e["name"]: e for e in json.loads(out)}
+    assert code == 0 and {"mess3", "rrxor", "henon", "lorenz"} <= set(entries)
+    mess3 = entries["mess3"]
+    assert mess3["kind"] == "process" and mess3["summary"] and "Marzen" in mess3["citation"]
+    assert mess3["parameters"][0] == {"name": "x", "default": 0.15, "domain": "(0, 1/2)",
+                                      "description": mess3["parameters"][0]["description"]}
+    assert entries["henon"]["kind"] == "map"

@@ -22,7 +22,12 @@ __all__ = ["build_parser", "main"]
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Help that shows every option's default."""
+    """Help that shows every option's default, where it has one worth printing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False, [], argparse.SUPPRESS):
+            return action.help  # "(default: None)" says nothing
+        return super()._get_help_string(action)
 
 
 def _version() -> str:
