@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIN_POINTS", "MIN_DECADES", "MAX_DRIFT", "MAX_TREND", "ScalingEstimator", "ScalingFit",
-    "box_keys", "check_cloud", "choose_scaling_range", "count_boxes", "line_slopes",
-    "local_slope_trend", "radius_ladder", "range_and_noise_interval", "renyi_entropy",
-    "residual_bootstrap_slopes", "resolution_floor",
+    "box_keys", "check_cloud", "choose_scaling_range", "count_boxes", "ladder_from_nearest",
+    "line_slopes", "local_slope_trend", "radius_ladder", "range_and_noise_interval",
+    "renyi_entropy", "residual_bootstrap_slopes", "resolution_floor",
 ]
 
 MIN_POINTS = 100
@@ -199,6 +199,7 @@ def count_boxes(
     offsets: np.ndarray,
     min_occupancy: float,
     chunk_size: int,
+    resolution: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rényi entropies of order ``q`` over the ladder of box sides ``extent * scale_ratio**-k``.
 
@@ -225,6 +226,9 @@ def count_boxes(
         Mean points per box at the under-sampled end of the fit (see above).
     chunk_size : int
         Rows binned at a time.
+    resolution : float, default=0.0
+        Resolution floor of ``X`` (:func:`resolution_floor`): no fit uses a smaller
+        box, so the ladder stops above it.
 
     Returns
     -------
@@ -240,6 +244,8 @@ def count_boxes(
     # Boxes finer than ~2^-40 of the extent lose float64 resolution.
     for k in range(int(40 * np.log(2) / np.log(scale_ratio)) + 1):
         width = extent * scale_ratio**-k
+        if width < resolution and widths:
+            break
         results = [
             renyi_entropy(box_keys(X, low, extent, width, o, chunk_size), q) for o in offsets
         ]
@@ -259,12 +265,13 @@ def radius_ladder(
     scale_ratio: float,
     min_pairs: int,
     n_jobs: int,
+    resolution: float = 0.0,
 ) -> np.ndarray:
     """Ascending radii ``extent * scale_ratio**-k`` reaching a little below ``min_pairs``.
 
     Within the ``min_pairs``-th smallest nearest-neighbour distance of the references
     lie at least ``min_pairs`` pairs; four rungs below it let the usable mask, not the
-    ladder, decide where counting noise takes over.
+    ladder, decide where counting noise takes over. See :func:`ladder_from_nearest`.
 
     Parameters
     ----------
@@ -280,6 +287,9 @@ def radius_ladder(
         Least number of pairs within a usable radius.
     n_jobs : int
         Threads for the neighbour query (-1: all cores).
+    resolution : float, default=0.0
+        Resolution floor of the cloud (:func:`resolution_floor`), in its units: no
+        fit uses a radius below it, so the ladder stops four rungs under it.
 
     Returns
     -------
@@ -287,8 +297,42 @@ def radius_ladder(
         Radii, ascending, in the units of the cloud.
     """
     nearest = tree.query(references, k=2, workers=n_jobs)[0][:, 1]  # (n_ref,)
+    return ladder_from_nearest(nearest, extent, scale_ratio, min_pairs, resolution)
+
+
+def ladder_from_nearest(
+    nearest: np.ndarray,
+    extent: float,
+    scale_ratio: float,
+    min_pairs: int,
+    resolution: float = 0.0,
+) -> np.ndarray:
+    """The radius ladder of :func:`radius_ladder` from nearest-neighbour distances.
+
+    Parameters
+    ----------
+    nearest : ndarray of shape (n_ref,)
+        Distance from each reference to its nearest other point (``inf`` where only
+        known to exceed some bound), in the units of the cloud.
+    extent : float
+        Largest coordinate range of the cloud; the largest radius.
+    scale_ratio : float
+        Ratio between consecutive radii, > 1.
+    min_pairs : int
+        Least number of pairs within a usable radius.
+    resolution : float, default=0.0
+        Resolution floor of the cloud: the ladder never runs more than four rungs
+        below it (chaos-game beliefs otherwise pull it down to rounding noise at
+        ~1e-15, a hundred rungs no fit may use).
+
+    Returns
+    -------
+    ndarray of shape (n_scales,)
+        Radii ``extent * scale_ratio**-k``, ascending.
+    """
     positive = np.sort(nearest[nearest > 0])
     floor = positive[min(min_pairs, len(positive)) - 1] if len(positive) else extent * 2.0**-40
+    floor = min(max(floor, resolution, extent * 2.0**-40), extent)
     n_rungs = int(np.ceil(np.log(extent / floor) / np.log(scale_ratio))) + 4
     return extent * scale_ratio ** -np.arange(n_rungs + 1)[::-1]
 

@@ -6,7 +6,7 @@ scales tied to the cloud's extent (largest coordinate range), picks the linear r
 automatically (:func:`analysis.geometry._scaling.choose_scaling_range`) and reports the slope
 with a confidence interval covering both the noise of the slope and the choice of
 range. Memory stays O(n_points): boxes are counted by sorting integer keys computed in
-chunks, pairs with a KD-tree (no distance matrix).
+chunks, pairs with a KD-tree or blocked brute force (no distance matrix).
 
 Multifractal measures have D0 >= D1 >= D2; the three can differ a lot, so always say
 which one you report.
@@ -175,10 +175,11 @@ class BoxCountingDimension(ScalingEstimator):
         n, d = X.shape
         rng = np.random.default_rng(self.random_state)
         offsets = rng.random((self.n_offsets, d))
-        scales, values, self.n_boxes_ = count_boxes(
-            X, low, extent, self.q, self.scale_ratio, offsets, self.min_occupancy, self.chunk_size
-        )
         self.resolution_ = resolution_floor(X)
+        scales, values, self.n_boxes_ = count_boxes(
+            X, low, extent, self.q, self.scale_ratio, offsets, self.min_occupancy, self.chunk_size,
+            resolution=self.resolution_,
+        )
         usable = (
             (scales <= self.max_scale * extent)
             & (self.n_boxes_ * self.min_occupancy <= n)
@@ -237,7 +238,8 @@ class CorrelationDimension(ScalingEstimator):
     The correlation sum ``C(r)`` is the fraction of (reference, point) pairs closer than
     ``r`` (Euclidean, self-pairs excluded); ``D2 = dlog C / dlog r``. ``n_references``
     points drawn without replacement are counted against the cloud with a KD-tree
-    (``cKDTree.query_ball_point(return_length=True)``), never a distance matrix. Larger
+    (``cKDTree.query_ball_point(return_length=True)``) or, in 8+ coordinates, blocked
+    brute-force distances binned against all radii at once; never a distance matrix. Larger
     radii are counted on nested random subsets still holding ~10^5 pairs
     (:func:`analysis.geometry._correlation.count_pairs`), so every radius costs about the same
     and memory stays O(n_points). Points are treated as exchangeable samples: thin a
@@ -277,7 +279,12 @@ class CorrelationDimension(ScalingEstimator):
     confidence : float, default=0.95
         Coverage of the bootstrap part of ``ci_``.
     n_jobs : int, default=1
-        Threads for the neighbour counts (-1: all cores).
+        Threads for the KD-tree neighbour counts (-1: all cores).
+    algorithm : {"auto", "kd_tree", "brute"}, default="auto"
+        How pairs are counted (:func:`analysis.geometry._correlation.count_pairs`): a
+        KD-tree queried per radius, or blocked brute-force distances binned against
+        all radii at once; ``"auto"`` takes brute force from 8 coordinates on, where a
+        KD-tree cannot prune. Both give the same counts.
     random_state : int, numpy.random.Generator or None, default=None
         Seed for the reference points, the subsets and the bootstrap.
 
@@ -320,6 +327,7 @@ class CorrelationDimension(ScalingEstimator):
         n_bootstrap=1000,
         confidence=0.95,
         n_jobs=1,
+        algorithm="auto",
         random_state=None,
     ):
         self.n_references = n_references
@@ -332,6 +340,7 @@ class CorrelationDimension(ScalingEstimator):
         self.n_bootstrap = n_bootstrap
         self.confidence = confidence
         self.n_jobs = n_jobs
+        self.algorithm = algorithm
         self.random_state = random_state
 
     def symbol(self):
@@ -356,15 +365,16 @@ class CorrelationDimension(ScalingEstimator):
             raise ValueError(f"scale_ratio must exceed 1, got {self.scale_ratio}.")
         X, _, extent = check_cloud(X)
         rng = np.random.default_rng(self.random_state)
+        # Below the resolution floor pairs are rounding noise (e.g. beliefs clamped at
+        # 1e-12 sitting 1e-15 apart), however many there are: the ladder stops there.
+        self.resolution_ = resolution_floor(X)
         radii, counts, in_use, sizes = count_pairs(
-            X, extent, self.n_references, self.scale_ratio, self.min_pairs, self.n_jobs, rng
+            X, extent, self.n_references, self.scale_ratio, self.min_pairs, self.n_jobs, rng,
+            resolution=self.resolution_, algorithm=self.algorithm,
         )
         self.n_pairs_ = counts.sum(axis=0)
         with np.errstate(divide="ignore"):
             values = np.log(self.n_pairs_ / (in_use.sum(axis=0) * (sizes - 1)))
-        # Below the resolution floor pairs are rounding noise (e.g. beliefs clamped at
-        # 1e-12 sitting 1e-15 apart), however many there are.
-        self.resolution_ = resolution_floor(X)
         usable = (
             (self.n_pairs_ >= self.min_pairs)
             & (radii <= self.max_scale * extent)
