@@ -2,7 +2,8 @@
 
 import importlib
 
-MODULES = ["bench_startup", "bench_generation", "bench_chaos_game", "bench_dimension"]
+MODULES = ["bench_startup", "bench_generation", "bench_chaos_game", "bench_dimension",
+           "bench_lyapunov"]
 
 
 def main() -> None:

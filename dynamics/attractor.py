@@ -36,18 +36,54 @@ class ChaosGame:
     chain_entropy_nats : ndarray, shape (n_chains,)
         Each chain's mean of ``H[p(eta)]`` (nats) over its recorded steps.
     n_chains : int
+    symbol_matrix : ndarray, shape (n_states, n_symbols), optional
+        The process's ``Tr`` (``p(eta) = eta @ Tr``), for the correlation-time check of
+        `entropy_rate`; None skips it.
     """
 
     beliefs: np.ndarray
     chain_entropy_nats: np.ndarray
     n_chains: int
+    symbol_matrix: np.ndarray | None = None
 
     def entropy_rate(self) -> EntropyRate:
-        """``h_mu = E_Blackwell[H[p(eta)]]`` in bits, with the standard error across chains
-        (each chain is one batch of the batch-means estimator)."""
+        """``h_mu = E_Blackwell[H[p(eta)]]`` in bits, with the standard error across chains.
+
+        The chains are independent runs, so their means are independent batches whatever
+        the correlation time. Comparing their spread with the spread of ``H[p(eta)]``
+        over single points gives the integrated autocorrelation time
+        ``tau = m var(chain mean) / var(point)`` (``m`` points per chain) and the effective
+        sample size ``n_points / tau``. The result is not ``converged`` with fewer than 8
+        chains (their spread is a poor error estimate), chains shorter than ``20 tau``
+        (the start at ``pi`` and the batch means are then biased), or fewer than 100
+        effective samples.
+        """
         h = self.chain_entropy_nats / math.log(2)
-        stderr = h.std(ddof=1) / math.sqrt(len(h)) if len(h) > 1 else float("nan")
-        return EntropyRate(float(h.mean()), float(stderr), "blackwell")
+        n = len(h)
+        stderr = h.std(ddof=1) / math.sqrt(n) if n > 1 else float("nan")
+        m = len(self.beliefs) / max(n, 1)
+        ess, reasons = None, []
+        if self.symbol_matrix is not None and n > 1 and np.all(np.isfinite(h)):
+            # A strided subsample of points suffices for the variance of one point.
+            pts = self.beliefs[:: max(1, len(self.beliefs) // 200_000)]
+            p = np.clip(pts @ self.symbol_matrix, 0.0, None)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                point_h = -np.sum(np.where(p > 0, p * np.log2(p), 0.0), axis=1)
+            var_point, var_chain = float(point_h.var()), float(h.var(ddof=1))
+            tau = m * var_chain / var_point if var_point > 0 else 1.0
+            tau = max(tau, 1.0)  # below 1 is noise in the two variances
+            ess = len(self.beliefs) / tau
+            if m < 20 * tau:
+                reasons.append(f"the chains ({m:.0f} points each) are not much longer "
+                               f"than the correlation time of H[p(eta)] ({tau:.3g} steps); "
+                               "use more points or fewer chains")
+            if ess < 100:
+                reasons.append(f"only {ess:.0f} effective samples; use more points")
+        if n < 8:
+            reasons.append(f"{n} chains give a poor standard error; use at least 8")
+        return EntropyRate(float(h.mean()), float(stderr), "blackwell",
+                           effective_samples=ess, converged=not reasons,
+                           converged_reason="; ".join(reasons) or None)
 
 
 def _check(process: Process, n_points: int, n_chains: int) -> None:
@@ -121,7 +157,7 @@ def chaos_game(process: Process, n_points: int, burn_in: int = 200,
     else:
         beliefs = np.concatenate([out[c, :per_chain[c]] for c in range(n_chains)])
     entropy = entropy / steps if track_entropy else np.full(n_chains, np.nan)
-    return ChaosGame(beliefs, entropy, n_chains)
+    return ChaosGame(beliefs, entropy, n_chains, process.Tr)
 
 
 def sample_attractor(process: Process, n_points: int, burn_in: int = 200,

@@ -53,11 +53,21 @@ def _check_finite(x: np.ndarray | torch.Tensor, step: int, fix: str) -> None:
                               f"{_OVERFLOW:g}); {fix}")
 
 
-def _initial_batch(system, x0, n_orbits: int, rng: np.random.Generator, jitter: bool):
-    """Starting states (n_orbits, dim) from ``x0`` (dim,) or (n_orbits, dim).
+def _initial_batch(system, x0, n_orbits: int, rng: np.random.Generator, jitter: bool,
+                   *, is_flow: bool = False, dt: float | None = None, transient: int = 0,
+                   max_mixing: int = 0) -> tuple[np.ndarray, bool]:
+    """Starting states (n_orbits, dim) from ``x0`` (dim,) or (n_orbits, dim), and whether
+    the orbits are independent.
 
-    A single deterministic start is jittered by 1e-6 (relative), because identical starts of
-    a deterministic system give identical orbits and no spread to estimate an error from.
+    Starts given per orbit, and those of driven systems (whose independent input draws
+    separate the orbits), are used as they are. A single deterministic start is spread
+    out: one orbit runs ``transient`` steps onto the attractor; copies of its end point,
+    jittered by 1e-3 of the attractor's size, then run as a batch (state only, cheap)
+    until their spread across orbits matches the attractor's spread over time, at most
+    ``max_mixing`` steps. Copies jittered by a tiny amount would shadow one another for
+    ``ln(1 / jitter) / lambda_1`` time units and share one stretch of the attractor, so
+    the spread across orbits would understate the error (for Arneodo by 3-6 times).
+    The flag is False when the orbits are chaotic but did not spread in time.
     """
     if x0 is None:
         x0 = getattr(system, "default_x0", None)
@@ -67,13 +77,37 @@ def _initial_batch(system, x0, n_orbits: int, rng: np.random.Generator, jitter: 
     if x0.ndim == 2:
         if x0.shape != (n_orbits, system.dim):
             raise InputError(f"x0 has shape {x0.shape}, expected ({n_orbits}, {system.dim})")
-        return x0.copy()
-    x = np.tile(x0, (n_orbits, 1))
-    if jitter:
-        x += 1e-6 * (1.0 + np.abs(x)) * rng.standard_normal(x.shape)
-    return x
+        return x0.copy(), True
+    if not jitter:
+        return np.tile(x0, (n_orbits, 1)), True
 
+    def advance(x):
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = _rk4(system.rhs, x, dt) if is_flow else system.step(x, system.choose(x, rng)[0])
+        _check_finite(x, 0, _FLOW_FIX if is_flow else _MAP_FIX)
+        return x
 
+    x = x0[None, :].copy()
+    visited = []
+    for t in range(transient):
+        x = advance(x)
+        if 2 * t >= transient:  # the second half: on the attractor
+            visited.append(x[0])
+    scale = np.std(visited, axis=0) if len(visited) > 1 else np.zeros(system.dim)
+    scale = np.where(scale > 0, scale, 1e-3 * (1.0 + np.abs(x[0])))
+    x = np.tile(x[0], (n_orbits, 1))
+    x += 1e-3 * scale * rng.standard_normal(x.shape)
+    target = 0.5 * float(np.sum(scale ** 2))  # the attractor's variance, halved
+    start = float(np.sum(np.var(x, axis=0)))
+    for t in range(1, max_mixing + 1):
+        x = advance(x)
+        if t % 16 == 0:
+            spread = float(np.sum(np.var(x, axis=0)))
+            if spread >= target:
+                return x, True
+            if spread < 1e-6 * start:  # contracting: a stable cycle or fixed point
+                return x, True
+    return x, max_mixing == 0
 def _check_inputs(inputs, n_orbits: int, total: int) -> np.ndarray | None:
     if inputs is None:
         return None
@@ -272,6 +306,25 @@ class LyapunovResult:
         Steps averaged per orbit, after burn-in.
     dt : float or None
         Time step for flows; None for maps.
+    converged : bool
+        False when a check failed: the exponents drift between the first and second
+        halves of the orbits by more than 3 standard errors of that drift, some orbits
+        disagree with the rest (a false cycle of the integrator, another attractor), or
+        chaotic orbits did not spread apart before averaging.
+    converged_reason : str or None
+        Why not, in one sentence with a remedy; None when converged.
+    error_nats : numpy.ndarray or None
+        (k,) one-sigma error: ``stderr_nats`` with the estimated bias (half the drift
+        between the halves) added in quadrature where the drift is significant.
+    drift_nats : numpy.ndarray or None
+        (k,) second-half minus first-half mean exponents (NaN for one-step runs).
+    suggested_steps : int or None
+        With ``converged`` False: a ``n_steps`` large enough for the drift to fall below
+        the standard error (the bias shrinks like ``1 / n_steps``, the error like
+        ``1 / sqrt(n_steps)``).
+    n_outlying_orbits : int
+        Orbits whose largest exponent disagrees with the rest (for a flow, often a false
+        cycle of a too-large step).
     """
 
     exponents_nats: np.ndarray
@@ -281,11 +334,79 @@ class LyapunovResult:
     entropy_stderr_nats: float
     n_steps: int
     dt: float | None = None
+    converged: bool = True
+    converged_reason: str | None = None
+    error_nats: np.ndarray | None = None
+    drift_nats: np.ndarray | None = None
+    suggested_steps: int | None = None
+    n_outlying_orbits: int = 0
 
     @property
     def dimension(self) -> float:
         """Lyapunov (Kaplan-Yorke) dimension from ``exponents`` and ``entropy_nats``."""
         return lyapunov_dimension(self.exponents_nats, self.entropy_nats)
+
+    @property
+    def ci95_nats(self) -> np.ndarray:
+        """(k, 2) 95% intervals, ``exponents -+ 1.96 error_nats``."""
+        err = self.stderr_nats if self.error_nats is None else self.error_nats
+        return np.stack([self.exponents_nats - 1.96 * err,
+                         self.exponents_nats + 1.96 * err], axis=1)
+
+
+def _convergence(per_orbit: np.ndarray, halves: np.ndarray, stderr: np.ndarray,
+                 n_steps: int, mixed: bool, is_flow: bool):
+    """The convergence checks of `lyapunov_spectrum`.
+
+    ``halves`` (2, n_orbits, k) holds each orbit's exponents over the first and second
+    half of its averaging window, in the column order of ``per_orbit``. Returns
+    ``(converged, reason, error, drift, suggested_steps, n_outlying_orbits)``.
+    """
+    n, k = per_orbit.shape
+    finite = np.all(np.isfinite(per_orbit), axis=0) & np.all(np.isfinite(halves), axis=(0, 1))
+    # A collapsed direction (-inf in both halves) has no drift: keep it out of the sums.
+    d = np.where(finite, halves[1] - np.where(finite, halves[0], 0.0), 0.0)
+    drift = np.where(finite, d.mean(axis=0) if n else 0.0, np.nan)
+    error = np.array(stderr, dtype=float)
+    if n < 2 or k == 0:
+        return True, None, error, drift, None, 0
+    drift_se = d.std(axis=0, ddof=1) / np.sqrt(n)
+    scale = 1e-9 * (1.0 + np.abs(np.where(finite, per_orbit, 0.0)).max(axis=0))
+    significant = finite & (np.abs(drift) > 3.0 * drift_se + scale)
+    # The average of the halves is off from the better (later) half by half the drift.
+    bias = np.where(significant, 0.5 * np.abs(np.where(finite, drift, 0.0)), 0.0)
+    error = np.where(finite, np.sqrt(np.where(finite, error, 0.0) ** 2 + bias ** 2), error)
+    reasons, suggested, n_odd = [], None, 0
+    if significant.any():
+        i = int(np.argmax(significant))
+        ratio = float(bias[i] / max(stderr[i], scale[i]))
+        suggested = int(min(max(2.0, ratio ** 2), 1e4) * n_steps)
+        suggested = int(float(f"{suggested:.1g}")) if suggested >= 10 else suggested
+        reasons.append(f"exponent {i + 1} drifts from {halves[0, :, i].mean():.4g} in the "
+                       f"first half of the orbits to {halves[1, :, i].mean():.4g} in the "
+                       f"second, more than 3 standard errors")
+    top = per_orbit[:, 0]
+    if np.all(np.isfinite(top)) and n >= 4:
+        median = float(np.median(top))
+        sigma = 1.4826 * float(np.median(np.abs(top - median)))
+        odd = np.abs(top - median) > 6.0 * sigma + 0.05 * abs(median) + 1e-9
+        n_odd = int(odd.sum())
+        if odd.any():
+            where = ("a false cycle of the integrator (try a smaller dt) or another attractor"
+                     if is_flow else "another attractor or a periodic window")
+            reasons.append(f"{int(odd.sum())} of {n} orbits disagree with the rest (largest "
+                           f"exponent {top[odd].mean():.4g} against a median of "
+                           f"{median:.4g}): they may have settled on {where}")
+            spread = np.abs(top[odd] - median).max() / np.sqrt(n)
+            error[0] = float(np.hypot(error[0], spread))
+            suggested = suggested or 2 * n_steps
+    if not mixed and np.isfinite(top).all() and top.mean() > 3.0 * stderr[0] > 0:
+        reasons.append("the orbits are chaotic but did not spread apart before averaging, "
+                       "so their errors may be correlated")
+        suggested = suggested or 2 * n_steps
+    if not reasons:
+        return True, None, error, drift, None, 0
+    return False, "; ".join(reasons), error, drift, suggested, n_odd
 
 
 def _mean_stderr(values: np.ndarray):
@@ -339,7 +460,7 @@ def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 
                       n_orbits: int = 8, seed: int | np.random.Generator | None = 0,
                       inputs=None,
                       dt: float | None = None, qr_every: int = 1,
-                      progress: bool = False) -> LyapunovResult:
+                      progress: bool = False, spread: bool = True) -> LyapunovResult:
     """Lyapunov spectrum of a driven map or a flow by the QR (Benettin) method.
 
     Parameters
@@ -350,8 +471,12 @@ def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 
         re-orthonormalisation at or below which a direction counts as collapsed (exponent
         -inf), for systems whose maps are known to be rank-deficient.
     x0 : numpy.ndarray, optional
-        Initial states (n_orbits, dim), or (dim,) shared by all orbits (then jittered by 1e-6
-        for deterministic systems so the orbits differ); default ``system.default_x0``.
+        Initial states (n_orbits, dim), used as given; or (dim,) shared by all orbits:
+        for a deterministic system without ``inputs``, one orbit from it runs ``burn_in``
+        steps onto the attractor and jittered copies of its end mix until they have spread
+        over the attractor, so that the orbits, and the error taken across them, are
+        independent; driven systems start every orbit at ``x0``. Default
+        ``system.default_x0``.
     n_steps : int
         Steps averaged per orbit after burn-in.
     burn_in : int
@@ -370,11 +495,16 @@ def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 
         Steps between re-orthonormalisations.
     progress : bool
         Show a tqdm bar (only on a terminal).
+    spread : bool
+        Spread a single deterministic start over the attractor (above); False gives the
+        old 1e-6 jitter of one point, whose orbits are not independent (benchmarks).
 
     Returns
     -------
     LyapunovResult
-        Exponents in nats per step for maps, per unit time for flows.
+        Exponents in nats per step for maps, per unit time for flows, with the
+        convergence checks' verdict (``converged``, ``converged_reason``) and an error
+        that includes the estimated bias (``error_nats``, ``ci95_nats``).
 
     Raises
     ------
@@ -388,10 +518,15 @@ def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 
     total = burn_in + n_steps
     inputs = None if is_flow else _check_inputs(inputs, n_orbits, total)
     jitter = is_flow or (system.n_inputs == 1 and inputs is None)
-    x = _initial_batch(system, x0, n_orbits, rng, jitter)
+    x, mixed = _initial_batch(system, x0, n_orbits, rng, jitter, is_flow=is_flow, dt=dt,
+                              transient=burn_in if spread else 0,
+                              max_mixing=4 * max(burn_in, 1_000) if spread else 0)
     k = system.dim if is_flow else system.tangent_dim
     q = np.tile(np.eye(k), (n_orbits, 1, 1))  # (n_orbits, k, k) tangent frame
-    log_stretch = np.zeros((n_orbits, k))
+    # Log stretches over the first and second half of the averaging window, for the
+    # drift check; their sum is the whole run's.
+    log_stretch = np.zeros((2, n_orbits, k))
+    half = burn_in + n_steps // 2
     entropy = np.zeros(n_orbits)
     fix = _FLOW_FIX if is_flow else _MAP_FIX
     singular_tolerance = getattr(system, "singular_tolerance", 0.0)
@@ -414,13 +549,19 @@ def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 
                 if t >= burn_in:
                     entropy += h
             _check_finite(x, t + 1, fix)
-            if (t + 1) % qr_every == 0 or t + 1 in (burn_in, total):
+            if (t + 1) % qr_every == 0 or t + 1 in (burn_in, half, total):
                 q, logs = _orthonormalise(q, singular_tolerance)
                 if t >= burn_in:
-                    log_stretch += logs
-    duration = n_steps * (dt if is_flow else 1.0)
-    per_orbit = np.sort(log_stretch / duration, axis=1)[:, ::-1]
+                    log_stretch[int(t >= half)] += logs
+    step = dt if is_flow else 1.0
+    whole = log_stretch.sum(axis=0) / (n_steps * step)
+    order = np.argsort(-whole, axis=1, kind="stable")
+    per_orbit = np.take_along_axis(whole, order, axis=1)
+    lengths = np.array([half - burn_in, total - half], dtype=float)[:, None, None] * step
+    with np.errstate(invalid="ignore", divide="ignore"):
+        halves = np.take_along_axis(log_stretch, order[None], axis=2) / lengths
     exponents, stderr = _mean_stderr(per_orbit)
     h_mean, h_err = _mean_stderr(entropy[:, None] / n_steps)
+    checks = _convergence(per_orbit, halves, stderr, n_steps, mixed, is_flow)
     return LyapunovResult(exponents, stderr, per_orbit, float(h_mean[0]), float(h_err[0]),
-                          n_steps, dt if is_flow else None)
+                          n_steps, dt if is_flow else None, *checks)

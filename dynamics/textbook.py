@@ -102,6 +102,48 @@ CATALOGUE: dict[str, TextbookEntry] = {
         "Chaos and Time-Series Analysis (Oxford, 2003).",
         reference={"exponents": (0.9056, 0.0, -14.5723), "lyapunov_dimension": 2.0621},
     ),
+    "arneodo": TextbookEntry(
+        kind="flow",
+        summary="The Arneodo-Coullet-Tresser flow; a slowly converging spiral attractor.",
+        variables=("x", "y", "z"),
+        equations=("y", "z", "a*x - b*y - c*z - x**3"),
+        parameters=(Parameter("a", 5.5, "(-oo, oo)", "linear restoring coefficient"),
+                    Parameter("b", 4.5, "(-oo, oo)", "damping of y"),
+                    Parameter("c", 1.0, "(-oo, oo)", "damping of z (minus the divergence)")),
+        initial=(-2.75, 0.19, 3.47),
+        citation="A. Arneodo, P. Coullet, C. Tresser, Commun. Math. Phys. 79, 573 (1981); "
+        "parameters and initial state as in the dysts catalogue (W. Gilpin, NeurIPS 2021). "
+        "Largest exponent from a long, well-spread Benettin run (0.2035 +- 0.0013); the "
+        "exponents sum to -c.",
+        reference={"exponents": (0.2035, 0.0, -1.2035),
+                   "lyapunov_dimension": 2.0 + 0.2035 / 1.2035},
+    ),
+    "sprott_e": TextbookEntry(
+        kind="flow",
+        summary="Sprott's case E, x' = y z, y' = x^2 - y, z' = 1 - 4 x; slow to converge.",
+        variables=("x", "y", "z"),
+        equations=("y*z", "x**2 - y", "1 - 4*x"),
+        parameters=(),
+        initial=(0.62, 0.67, -1.66),
+        citation="J. C. Sprott, Phys. Rev. E 50, R647 (1994), case E: exponents "
+        "(0.0776, 0, -1.0776), Kaplan-Yorke dimension 2.0720.",
+        reference={"exponents": (0.0776, 0.0, -1.0776), "lyapunov_dimension": 2.0720},
+    ),
+    "chen_lee": TextbookEntry(
+        kind="flow",
+        summary="The Chen-Lee rigid-body flow; RK4 at dt 0.01 finds false periodic cycles.",
+        variables=("x", "y", "z"),
+        equations=("a*x - y*z", "b*y + x*z", "c*z + x*y/3"),
+        parameters=(Parameter("a", 5.0, "(-oo, oo)", "growth rate of x"),
+                    Parameter("b", -10.0, "(-oo, oo)", "growth rate of y"),
+                    Parameter("c", -0.38, "(-oo, oo)", "growth rate of z")),
+        initial=(1.0, 1.0, 1.0),
+        citation="H.-K. Chen, C.-I. Lee, Chaos Solitons Fractals 21, 957 (2004); largest "
+        "exponent 0.141 from RK4 at dt 0.005 and adaptive DOP853 (dysts catalogue); the "
+        "exponents sum to a + b + c.",
+        reference={"exponents": (0.141, 0.0, -5.521),
+                   "lyapunov_dimension": 2.0 + 0.141 / 5.521},
+    ),
     "sierpinski": TextbookEntry(
         kind="ifs",
         summary="The Sierpinski gasket as an IFS of three halvings (the chaos game).",

@@ -67,6 +67,15 @@ class EntropyRate:
         exact or not computed). ``bits`` never exceeds it.
     upper_bound_length : int or None
         That L.
+    effective_samples : float or None
+        For ``"blackwell"``: the number of independent samples the chaos-game average is
+        worth (points divided by the integrated autocorrelation time of ``H[p(eta)]``);
+        None otherwise.
+    converged : bool
+        False when the estimate's error bar cannot be trusted (chains not much longer
+        than the correlation time, too few effective samples or chains).
+    converged_reason : str or None
+        Why not; None when converged.
     """
 
     bits: float
@@ -74,6 +83,9 @@ class EntropyRate:
     method: str
     upper_bound_bits: float | None = None
     upper_bound_length: int | None = None
+    effective_samples: float | None = None
+    converged: bool = True
+    converged_reason: str | None = None
 
     @property
     def exact(self) -> bool:

@@ -61,7 +61,8 @@ def test_lorenz_exponent_sum_is_trace_short_run():
 
 
 def test_catalogue_entries_are_complete():
-    assert list_systems() == sorted(["henon", "logistic", "lorenz", "sierpinski"])
+    assert list_systems() == sorted(["arneodo", "chen_lee", "henon", "logistic", "lorenz",
+                                     "sierpinski", "sprott_e"])
     for name in list_systems():
         entry = CATALOGUE[name]
         assert entry.citation

@@ -4,6 +4,9 @@ IFS) and for textbook or user-defined maps, flows and IFSs alike."""
 from __future__ import annotations
 
 import argparse
+import sys
+
+from processes.errors import InputError
 
 from .common import (
     FIGURE_SUFFIXES,
@@ -51,6 +54,17 @@ def register(sub: argparse._SubParsersAction, formatter: type) -> None:
                    help="steps per orbit after burn-in (default: 20000)")
     p.add_argument("--orbits", type=int, default=16,
                    help="independent orbits; the standard errors are taken across them")
+    p.add_argument("--dt", type=float, default=None,
+                   help="RK4 step of a flow, in its time unit (default: 0.01)")
+    p.add_argument("--until-converged", action="store_true",
+                   help="extend the run (doubling --steps, up to --max-steps; halving --dt "
+                        "when orbits fall onto a false cycle) until the convergence checks "
+                        "pass, with a progress bar on a terminal")
+    p.add_argument("--max-steps", type=int, default=2_000_000,
+                   help="the longest run --until-converged tries (steps per orbit)")
+    p.add_argument("--check-dt", action="store_true",
+                   help="rerun a flow at half the step and report whether the result is "
+                        "step-size limited (costs twice the run)")
     add_seed_argument(p)
     add_json_argument(p)
     p.set_defaults(run=_lyapunov)
@@ -69,6 +83,7 @@ def _attractor(args: argparse.Namespace) -> None:
     if args.out:
         save_points(args.out, cloud, samples=points)
     print_report(info, args.json)
+    warn_unconverged(info)
     if args.plot:
         save_plot(lambda: _attractor_figure(target, points, args.seed), args.plot)
 
@@ -105,6 +120,21 @@ def _lyapunov(args: argparse.Namespace) -> None:
     check_seed(args.seed)
     from ..reports import lyapunov_report, resolve_target
 
+    at_least(args.max_steps, 1, "--max-steps")
+    if args.dt is not None and not args.dt > 0:
+        raise InputError(f"--dt {args.dt}: the integration step must be a positive number")
     target = resolve_target(args.process, args.file, parse_params(args.param))
-    print_report(lyapunov_report(target, n_steps=args.steps, n_orbits=args.orbits,
-                                 seed=args.seed), args.json)
+    info = lyapunov_report(target, n_steps=args.steps, n_orbits=args.orbits, seed=args.seed,
+                           dt=args.dt, until_converged=args.until_converged,
+                           max_steps=args.max_steps, check_dt=args.check_dt)
+    print_report(info, args.json)
+    warn_unconverged(info)
+
+
+def warn_unconverged(info: dict) -> None:
+    """One line on stderr, after the results, when the Lyapunov run has not converged."""
+    if info.get("lyapunov_converged", True):
+        return
+    print(f"beliefscope: the Lyapunov spectrum has not converged "
+          f"({info.get('lyapunov_converged_reason')}); rerun with --steps "
+          f"{info.get('lyapunov_suggested_steps')} or --until-converged", file=sys.stderr)

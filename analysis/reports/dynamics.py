@@ -25,7 +25,7 @@ from dynamics import (
 from processes import InputError, Process
 
 from ..geometry import MAX_POINTS, estimate_dimensions
-from .nulls import NEG_INF, explain_nulls, json_number
+from .nulls import explain_nulls, json_number
 
 __all__ = ["attractor_report", "lyapunov_report", "cloud_coordinates",
            "check_attractor_points", "MIN_ATTRACTOR_POINTS", "MAX_ATTRACTOR_BYTES"]
@@ -39,6 +39,22 @@ MIN_ATTRACTOR_POINTS = 1000
 MAX_ATTRACTOR_BYTES = 4 * 2**30
 
 
+def _errors(result, values) -> list:
+    """Per-exponent errors for JSON: 0.0 where every orbit gave -inf (no spread), null
+    where the exponent or its spread is undefined."""
+    exponents = np.asarray(result.exponents_nats, dtype=float)
+    per_orbit = np.asarray(result.per_orbit_nats, dtype=float)
+    out: list = []
+    for i, err in enumerate(np.asarray(values, dtype=float)):
+        if exponents[i] == -np.inf and np.all(per_orbit[:, i] == -np.inf):
+            out.append(0.0)
+        elif not np.isfinite(exponents[i]) or not np.isfinite(err):
+            out.append(None)
+        else:
+            out.append(float(err))
+    return out
+
+
 def _spectrum(result) -> tuple[list, list, dict]:
     """Exponents and standard errors for JSON, with reasons for what is not a number.
 
@@ -47,48 +63,89 @@ def _spectrum(result) -> tuple[list, list, dict]:
     when every orbit gave -inf (there is no spread), else null with a reason.
     """
     exponents = [json_number(v) for v in np.asarray(result.exponents_nats, dtype=float)]
-    per_orbit = np.asarray(result.per_orbit_nats, dtype=float)
-    stderr: list = []
-    for i, err in enumerate(np.asarray(result.stderr_nats, dtype=float)):
-        if exponents[i] == NEG_INF and np.all(per_orbit[:, i] == -np.inf):
-            stderr.append(0.0)
-        elif exponents[i] == NEG_INF or exponents[i] is None or not np.isfinite(err):
-            stderr.append(None)
-        else:
-            stderr.append(float(err))
+    stderr = _errors(result, result.stderr_nats)
+    undefined = ("some orbits gave -inf and others a finite value (or the exponent is "
+                 "undefined), so the spread across orbits is undefined")
     reasons = {
         "lyapunov_spectrum_nats": "an exponent is not a number (the orbits' averages "
                                   "overflowed); rerun with fewer --steps",
-        "lyapunov_spectrum_stderr_nats": "some orbits gave -inf and others a finite value "
-                                         "(or the exponent is undefined), so the spread "
-                                         "across orbits is undefined",
+        "lyapunov_spectrum_stderr_nats": undefined,
+        "lyapunov_spectrum_error_nats": undefined,
     }
     return exponents, stderr, reasons
 
 
+def _run(system, x0, n_steps: int, burn_in: int, n_orbits: int, seed: int,
+         dt: float | None, until_converged: bool, max_steps: int, check_dt: bool):
+    """The engine, extended until converged (doubling the steps, halving a flow's step
+    when orbits fall onto a false cycle) and checked at half the step on request.
+    Returns the result and, for ``check_dt``, a reason when the step limits it."""
+    def once(steps, step):
+        return lyapunov_spectrum(system, x0, n_steps=steps, burn_in=burn_in,
+                                 n_orbits=n_orbits, seed=seed, dt=step,
+                                 progress=until_converged)
+
+    result = once(n_steps, dt)
+    while until_converged and not result.converged and result.n_steps < max_steps:
+        if dt is not None and result.n_outlying_orbits:
+            dt = dt / 2  # the same time span at half the step: twice the steps
+            steps = 2 * result.n_steps
+        else:
+            steps = max(result.suggested_steps or 0, 2 * result.n_steps)
+        result = once(min(steps, max_steps), dt)
+    step_reason = None
+    if check_dt and dt is not None:
+        fine = once(2 * result.n_steps, dt / 2)
+        a, b = result.exponents_nats[0], fine.exponents_nats[0]
+        ea, eb = (r.error_nats[0] for r in (result, fine))
+        if abs(a - b) > 1.96 * math.hypot(ea, eb):
+            step_reason = (f"step-size limited: the largest exponent is {a:.4g} at dt {dt:g} "
+                           f"but {b:.4g} at dt {dt / 2:g}; rerun with --dt {dt / 4:g}")
+        result = fine
+    return result, step_reason
+
+
 def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
-                    seed: int = 0) -> dict:
-    """Lyapunov spectrum (nats per step, per unit time for flows) and Lyapunov dimension.
+                    seed: int = 0, dt: float | None = None, until_converged: bool = False,
+                    max_steps: int = 2_000_000, check_dt: bool = False) -> dict:
+    """Lyapunov spectrum (nats per step, per unit time for flows) and Lyapunov dimension,
+    with the engine's convergence verdict.
+
+    ``dt`` is a flow's RK4 step (default `FLOW_DT`). ``until_converged`` extends the run
+    (doubling ``n_steps`` up to ``max_steps``, halving ``dt`` when orbits of a flow fall
+    onto a false cycle) until the checks pass; ``check_dt`` reruns a flow at half the
+    step and reports the finer run, marked not converged when the two disagree.
 
     JSON conventions: an exponent of -inf is the string "-inf"; every null has a
-    ``<key>_reason`` sibling.
+    ``<key>_reason`` sibling; ``lyapunov_converged`` is a bool and, when false,
+    ``lyapunov_converged_reason`` says why and ``lyapunov_suggested_steps`` how long a
+    run may converge.
     """
     if n_steps is not None and n_steps < 1:
         raise InputError(f"--steps {n_steps}: need at least 1 step per orbit")
     if n_orbits < 2:
         raise InputError(f"--orbits {n_orbits}: need at least 2 orbits for the standard "
                          "errors (the default is 16)")
+    if dt is not None and not (math.isfinite(dt) and dt > 0):
+        raise InputError(f"--dt {dt}: the integration step must be a positive number")
     if isinstance(target, Process):
-        system, x0, dt, entropy_kind = BeliefIFS(target), target.pi, None, "entropy_rate"
+        system, x0, entropy_kind = BeliefIFS(target), target.pi, "entropy_rate"
+        dt = None
     else:
-        dt = FLOW_DT if isinstance(target, SymbolicFlow) else None
+        dt = (dt or FLOW_DT) if isinstance(target, SymbolicFlow) else None
         system, x0, entropy_kind = target, None, "input_entropy"
-    result = lyapunov_spectrum(system, x0, n_steps=n_steps or 20_000, burn_in=_burn_in(target),
-                               n_orbits=n_orbits, seed=seed, dt=dt)
+    result, step_reason = _run(system, x0, n_steps or 20_000, _burn_in(target), n_orbits,
+                               seed, dt, until_converged, max_steps, check_dt)
     exponents, stderr, reasons = _spectrum(result)
+    converged = result.converged and step_reason is None
+    why = "; ".join(r for r in (result.converged_reason, step_reason) if r) or None
     info = {
         "lyapunov_spectrum_nats": exponents,
         "lyapunov_spectrum_stderr_nats": stderr,
+        # One sigma including the bias the drift check estimates; the interval to quote.
+        "lyapunov_spectrum_error_nats": _errors(result, result.error_nats),
+        "lyapunov_converged": bool(converged),
+        "lyapunov_converged_reason": why,
         "lyapunov_dimension": float(result.dimension),
         # Entropies in bits everywhere (exponents stay in nats, as the engine's).
         f"{entropy_kind}_bits": float(result.entropy_nats) / math.log(2),
@@ -97,6 +154,10 @@ def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
         "n_steps": result.n_steps,
         "time_unit": "time" if result.dt else "step",
     }
+    if result.dt:
+        info["dt"] = float(result.dt)
+    if not converged:
+        info["lyapunov_suggested_steps"] = int(result.suggested_steps or 2 * result.n_steps)
     reasons["lyapunov_dimension"] = ("the Kaplan-Yorke sum of the exponents is undefined "
                                      "for this spectrum")
     return explain_nulls(info, reasons)
@@ -176,6 +237,13 @@ def attractor_report(target, n_points: int, seed: int = 0,
                      "entropy_rate_stderr_bits": rate.stderr_bits,
                      "entropy_rate_method": rate.method,
                      "entropy_rate_upper_bound_bits": rate.upper_bound_bits})
+        if rate.method == "blackwell":
+            # The chaos-game average: how many independent samples it is worth, and
+            # whether its chains are long enough for the error bar to hold.
+            checked = game.entropy_rate()
+            info.update({"entropy_rate_effective_samples": checked.effective_samples,
+                         "entropy_rate_converged": bool(checked.converged),
+                         "entropy_rate_converged_reason": checked.converged_reason})
     info.update(lyapunov)
     cloud = cloud_coordinates(target, points)
     info["dimension_points"] = int(min(len(cloud), MAX_POINTS))
@@ -186,6 +254,8 @@ def attractor_report(target, n_points: int, seed: int = 0,
     return points, cloud, explain_nulls(info, {
         "entropy_rate_stderr_bits": "the chaos game ran too few chains for a standard error",
         "entropy_rate_upper_bound_bits": "the rate is exact: no bound is needed",
+        "entropy_rate_effective_samples": "the process's symbol probabilities were not "
+                                          "available for the correlation-time check",
     })
 
 
