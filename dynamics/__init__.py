@@ -29,7 +29,6 @@ _EXPORTS = {
     "belief_colors": "plots",
     "belief_coordinates": "belief",
     "belief_lyapunov_spectrum": "belief",
-    "blackwell_entropy_rate": "attractor",
     "chaos_game": "attractor",
     "classify_stability": "fixed_point",
     "draw_msp": "plots",

@@ -20,7 +20,7 @@ from processes.sampling import advance_beliefs
 
 from .belief import BeliefIFS
 
-__all__ = ["ChaosGame", "chaos_game", "sample_attractor", "blackwell_entropy_rate"]
+__all__ = ["ChaosGame", "chaos_game", "sample_attractor"]
 
 _CHUNK_POINTS = 1 << 20  # points per kernel call: bounds the scratch memory
 
@@ -166,10 +166,3 @@ def sample_attractor(process: Process, n_points: int, burn_in: int = 200,
     """Beliefs sampled from the Blackwell measure: (n_points, n_states) float64."""
     return chaos_game(process, n_points, burn_in=burn_in, seed=seed, n_chains=n_chains,
                       track_entropy=False).beliefs
-
-
-def blackwell_entropy_rate(process: Process, n_points: int = 200_000,
-                           seed: int | np.random.Generator | None = 0,
-                           n_chains: int = 64) -> EntropyRate:
-    """Entropy rate in bits from the Blackwell measure, with its standard error."""
-    return chaos_game(process, n_points, seed=seed, n_chains=n_chains).entropy_rate()

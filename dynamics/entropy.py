@@ -106,13 +106,18 @@ def entropy_rate(process: Process, *, max_length: int = 12, n_points: int = 200_
     candidates = []
     tail = geometric_tail(h)
     if tail is not None:
-        candidates.append((tail[1], tail[0], "myopic-extrapolated"))
+        candidates.append((tail[1], tail[0], "myopic-extrapolated", None))
     if tail is None or tail[1] > _GOOD_ENOUGH_BITS:
         blackwell = (game or chaos_game(process, n_points, seed=seed)).entropy_rate()
         if math.isfinite(blackwell.stderr_bits):
-            candidates.append((blackwell.stderr_bits, blackwell.bits, "blackwell"))
+            candidates.append((blackwell.stderr_bits, blackwell.bits, "blackwell", blackwell))
     if not candidates:
         raise InputError(f"{process.name}: no entropy-rate estimate; ask for more points")
-    error, value, method = min(candidates)
+    error, value, method, estimate = min(candidates, key=lambda c: c[0])
     # h(L) is a proven upper bound: an estimate above it is wrong by at least the excess.
-    return EntropyRate(min(value, bound), error, method, bound, length)
+    if estimate is None:  # the extrapolation: converged by construction of geometric_tail
+        return EntropyRate(min(value, bound), error, method, bound, length)
+    return EntropyRate(min(value, bound), error, method, bound, length,
+                       effective_samples=estimate.effective_samples,
+                       converged=estimate.converged,
+                       converged_reason=estimate.converged_reason)

@@ -240,10 +240,9 @@ def attractor_report(target, n_points: int, seed: int = 0,
         if rate.method == "blackwell":
             # The chaos-game average: how many independent samples it is worth, and
             # whether its chains are long enough for the error bar to hold.
-            checked = game.entropy_rate()
-            info.update({"entropy_rate_effective_samples": checked.effective_samples,
-                         "entropy_rate_converged": bool(checked.converged),
-                         "entropy_rate_converged_reason": checked.converged_reason})
+            info.update({"entropy_rate_effective_samples": rate.effective_samples,
+                         "entropy_rate_converged": bool(rate.converged),
+                         "entropy_rate_converged_reason": rate.converged_reason})
     info.update(lyapunov)
     cloud = cloud_coordinates(target, points)
     info["dimension_points"] = int(min(len(cloud), MAX_POINTS))
