@@ -160,11 +160,15 @@ def test_dt_is_used_and_checked():
     assert isinstance(info["lyapunov_converged"], bool)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name, long_run, tol", [("arneodo", 0.2035, 0.0013),
-                                                 ("sprott_e", 0.0776, 0.001)])
-def test_slow_flow_default_run_is_honest(name, long_run, tol):
-    info = lyapunov_report(get_system(name))  # the CLI's default run
+@pytest.mark.slow  # about 10 s a run
+@pytest.mark.parametrize("name, long_run, tol, seed", [("arneodo", 0.2035, 0.0013, 0),
+                                                       ("sprott_e", 0.0776, 0.001, 0),
+                                                       ("sprott_e", 0.0776, 0.001, 1),
+                                                       ("sprott_e", 0.0776, 0.001, 3)])
+def test_slow_flow_default_run_is_honest(name, long_run, tol, seed):
+    # Sprott E mixes slowest: with orbits that had only just spread apart, runs from seeds
+    # 0-5 scattered by 1.9 times the stated error (now by about 1.0 times).
+    info = lyapunov_report(get_system(name), seed=seed)  # the CLI's default run
     estimate = info["lyapunov_spectrum_nats"][0]
     error = info["lyapunov_spectrum_error_nats"][0]
     assert (not info["lyapunov_converged"]
