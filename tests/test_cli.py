@@ -30,6 +30,7 @@ def test_describe_json_golden_mean(capsys):
     assert "entropy_rate_bits" in info["latex"]
 
 
+@pytest.mark.slow
 def test_describe_mess3_params_and_depth(capsys):
     code, out, _ = run(capsys, "describe", "mess3", "--param", "x=0.05", "--param", "a=0.85",
                        "--depth", "6", "--json")

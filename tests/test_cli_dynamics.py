@@ -43,6 +43,7 @@ def test_attractor_json_and_outputs(capsys, tmp_path):
     assert plot.stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_attractor_of_a_textbook_system(capsys):
     code, stdout, _ = run(capsys, "attractor", "henon", "--points", 20000, "--json")
     info = json.loads(stdout)

@@ -245,6 +245,7 @@ def test_information_dimension_is_q_equal_one(clouds):
     assert named.symbol() == generic.symbol() == "D1"
 
 
+@pytest.mark.slow
 def test_renyi_dimensions_are_ordered_on_a_multifractal(clouds):
     # The Henon measure is multifractal: D0 >= D1 >= D2 must show in the estimates.
     X = clouds["henon"]
@@ -361,6 +362,7 @@ def gasket_dimensions():
     log10_scale=st.floats(-3.0, 3.0),
     shift=st.floats(-1e3, 1e3),
 )
+@pytest.mark.slow
 def test_dimension_is_invariant_under_similarity(gasket_dimensions, angle, log10_scale, shift):
     X, originals = gasket_dimensions
     rotation = Rotation.from_euler("z", angle).as_matrix()[:2, :2]

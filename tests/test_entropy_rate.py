@@ -35,6 +35,7 @@ def test_geometric_tail_refuses_a_power_law():
     assert geometric_tail(1 + 1 / L) is None
 
 
+@pytest.mark.slow
 def test_mess3_uses_the_extrapolated_tail_and_it_is_right():
     p = get_process("mess3", x=0.05, a=0.85)
     short = entropy_rate(p, max_length=11, seed=0)

@@ -197,6 +197,7 @@ def test_bad_domains(domain, message):
         parse_domain(domain, "parameters.p.domain")
 
 
+@pytest.mark.slow
 def test_a_large_spec_skips_symbolic_solving_with_a_note(tmp_path):
     # 300 states is over the default limit, which the API can raise; beyond
     # SYMBOLIC_MAX_STATES the closed forms are skipped (sympy could not finish) with a note.

@@ -41,6 +41,7 @@ def test_henon_exponents_sum_to_log_b():
     np.testing.assert_allclose(result.per_orbit_nats.sum(axis=1), math.log(b), atol=1e-10)
 
 
+@pytest.mark.slow
 def test_lorenz_reference_values():
     ref = CATALOGUE["lorenz"].reference
     system = get_system("lorenz")
