@@ -12,7 +12,7 @@ Names load on first use (PEP 562), so the command line starts without scikit-lea
 
 from __future__ import annotations
 
-import importlib
+from processes.lazy import lazy_exports
 
 # Public name -> the module that owns it.
 _EXPORTS = {
@@ -40,14 +40,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-    raise AttributeError(f"module 'analysis' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

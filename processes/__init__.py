@@ -8,7 +8,7 @@ package does not pay for importing all of it (sympy, numba, scipy, torch).
 
 from __future__ import annotations
 
-import importlib
+from .lazy import lazy_exports
 
 # Public name -> the module that owns it.
 _EXPORTS = {
@@ -59,14 +59,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-    raise AttributeError(f"module 'processes' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
