@@ -254,3 +254,135 @@ def fanizza(alpha, lamb):
                                [0, 0, sin, cos]])
     return [(w * reset).tolist(), rotate.tolist()]
 
+
+
+@register(
+    Parameter("p1", 0.5, "[0, 1]", "Pr(first random bit = 1)"),
+    Parameter("p2", 0.5, "[0, 1]", "Pr(second random bit = 1)"),
+    Parameter("eps", 0.1, "[0, 1]", "Pr(the XOR bit is flipped)"),
+    citation="RRXOR of Crutchfield & Feldman, Chaos 13 (2003), with a noisy XOR; "
+             "convention: A_b emits c and goes to B_(b xor c) w.p. 1 - eps, to "
+             "B_(1 - b xor c) w.p. eps (the Simplex group's leaky_rrxor, "
+             "github.com/Astera-org/simplexity, instead mixes rrxor with a uniform "
+             "all-transitions matrix: (1 - eps) T + eps/10, and takes Pr(0) bits)",
+)
+def leaky_rrxor(p1, p2, eps):
+    """RRXOR whose third bit is the XOR flipped w.p. eps (states S, A0, A1, B0, B1).
+
+    The flip is decided when A_b moves to B, so eps = 0 is `rrxor` exactly and eps = 1/2
+    (with p1 = p2 = 1/2) is a fair coin; h_mu = (H(p1) + H(p2) + H(eps)) / 3 bits.
+    """
+    import sympy as sp
+
+    S, A0, A1, B0, B1 = range(5)
+    T0, T1 = sp.zeros(5, 5), sp.zeros(5, 5)
+    T0[S, A0], T1[S, A1] = 1 - p1, p1
+    for a, b in ((A0, 0), (A1, 1)):
+        for c, T, pc in ((0, T0, 1 - p2), (1, T1, p2)):
+            xor = (B0, B1)[b ^ c]
+            T[a, xor] = (1 - eps) * pc
+            T[a, B0 + B1 - xor] = eps * pc  # the other B state: the flipped bit
+    T0[B0, S], T1[B1, S] = 1, 1
+    return [T0.tolist(), T1.tolist()]
+
+
+_DAYS = ("M", "Tu", "W", "Th", "F", "Sa", "Su")
+
+
+@register(
+    citation="The Simplex group's days-of-the-week process "
+             "(github.com/Astera-org/simplexity, transition_matrices.days_of_week)",
+)
+def days_of_week():
+    """Seven day states, eleven tokens: M..Su, Tmrw, Yest, Wknd, Wkdy (rows total 15/15).
+
+    From day d: each day token e goes to e w.p. 1/15, except the next day, 5/15; Tmrw
+    goes to d + 1 and Yest to d - 1, 1/15 each; Wkdy goes to each weekday w.p. 1/75 and
+    Wknd to Sa or Su w.p. 1/30 (symbols 0..6 = M..Su, 7 Tmrw, 8 Yest, 9 Wknd, 10 Wkdy).
+    """
+    import sympy as sp
+
+    n, k = len(_DAYS), len(_DAYS) + 4
+    tmrw, yest, wknd, wkdy = range(n, k)
+    T = [sp.zeros(n, n) for _ in range(k)]
+    for d in range(n):
+        for e in range(n):
+            # Weight 5 of 15 for the next day, 1 for every other day (itself included).
+            T[e][d, e] = sp.Rational(5 if e == (d + 1) % n else 1, 15)
+            if e < 5:
+                T[wkdy][d, e] = sp.Rational(1, 75)
+            else:
+                T[wknd][d, e] = sp.Rational(1, 30)
+        T[tmrw][d, (d + 1) % n] = sp.Rational(1, 15)
+        T[yest][d, (d - 1) % n] = sp.Rational(1, 15)
+    return [m.tolist() for m in T]
+
+
+@register(
+    Parameter("p", 0.2, "[0, 1]", "Pr(Something <-> Blah switch)"),
+    Parameter("q", 0.3, "[0, 1]", "Pr(Mr. after Something or Blah); needs p + q <= 1"),
+    citation="The Simplex group's Mr. Name process (github.com/Astera-org/simplexity, "
+             "transition_matrices.mr_name; same p, q)",
+)
+def mr_name(p, q):
+    """A first-order Markov chain on Mr., Something, Blah, name (symbols and states 0..3).
+
+    Mr. -> name always; name -> Something or Blah w.p. 1/2 each; from Something (Blah):
+    Mr. w.p. q, the other word w.p. p, the same word w.p. 1 - p - q. The state is the
+    last token. Requires p + q <= 1 (checked as a negative entry otherwise).
+    """
+    import sympy as sp
+
+    mr, something, blah, name = range(4)
+    T = [[[0] * 4 for _ in range(4)] for _ in range(4)]
+    T[name][mr][name] = 1
+    T[something][name][something] = T[blah][name][blah] = sp.Rational(1, 2)
+    for here, other in ((something, blah), (blah, something)):
+        T[mr][here][mr] = q
+        T[here][here][here] = 1 - p - q
+        T[other][here][other] = p
+    return T
+
+
+
+MATCHING_PARENS_DEPTH = 4
+"""Depth of the catalogue's ``matching_parens``; other depths:
+`processes.matching_parens` (``processes/combine.py``)."""
+
+
+def _matching_parens_matrices(depth: int, p) -> list:
+    """``[T_open, T_close]`` of the depth-``depth`` bracket walk (states: depth 0..depth).
+
+    Depth 0 opens with probability 1, depth ``depth`` closes with probability 1, and any
+    other depth opens w.p. ``p`` and closes w.p. ``1 - p``. Raises `ParameterError` for a
+    depth that is not an integer >= 1.
+    """
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ParameterError(f"matching_parens: depth must be an integer >= 1, got "
+                             f"{depth!r}")
+    n = depth + 1
+    t_open = [[0] * n for _ in range(n)]
+    t_close = [[0] * n for _ in range(n)]
+    for d in range(n):
+        if d == 0:
+            t_open[d][1] = 1
+        elif d == depth:
+            t_close[d][d - 1] = 1
+        else:
+            t_open[d][d + 1], t_close[d][d - 1] = p, 1 - p
+    return [t_open, t_close]
+
+
+@register(
+    Parameter("p", 0.5, "(0, 1)", "Pr(open) at depths strictly between 0 and the maximum"),
+    citation="Dyck-language bracket walk; as the Simplex group's matching_parens "
+             "(github.com/Astera-org/simplexity) with open_probs = [1, p, ..., p] and a "
+             "forced close at the maximum depth",
+)
+def matching_parens(p):
+    """Balanced brackets "(" = 0, ")" = 1 up to depth 4 (states: the depth 0..4).
+
+    Depth 0 must open, depth 4 must close, others open w.p. p. For another maximum depth
+    use ``processes.matching_parens(depth, p)``, which returns an ordinary Process.
+    """
+    return _matching_parens_matrices(MATCHING_PARENS_DEPTH, p)

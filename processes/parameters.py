@@ -141,8 +141,9 @@ class Parametrized:
     def with_params(self, **overrides: float):
         """A copy with some parameters changed (the others keep their values)."""
         new = copy.copy(self)
-        for name, attr in vars(type(self)).items():
-            if isinstance(attr, cached_property):
-                new.__dict__.pop(name, None)
+        for cls in type(self).__mro__:  # cached values of every base class, too
+            for name, attr in vars(cls).items():
+                if isinstance(attr, cached_property):
+                    new.__dict__.pop(name, None)
         new._bind({**self.params, **overrides})
         return new
