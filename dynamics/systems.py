@@ -167,7 +167,7 @@ class _Symbolic(Parametrized):
         """``exprs`` with the current parameter values substituted as exact rationals."""
         values = {s: sp.nsimplify(v, rational=True)
                   for s, v in zip(self.param_symbols, self._param_values, strict=True)}
-        return [sp.sympify(e).subs(values) for e in exprs]
+        return [_parse(e, self.names, "expression").subs(values) for e in exprs]
 
     def _matrix(self, compiled: CompiledExpressions, x, backend: str):
         return self._eval(compiled, x, backend).reshape(x.shape[0], self.dim, self.dim)
