@@ -368,7 +368,7 @@ def test_atomic_write_removes_temporaries_of_dead_runs(tmp_path):
 
 # -- every null has a reason, no NaN, in every command's JSON ------------------------------
 @pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.slow) if name == "tom_quantum" else name
+    pytest.param(name, marks=pytest.mark.slow) if name in ("tom_quantum", "mess3") else name
     for name in list_processes()
 ])
 def test_every_null_has_a_reason(name):
