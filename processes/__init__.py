@@ -39,7 +39,6 @@ _EXPORTS = {
     "excess_entropy": "information",
     "explore_mixed_states": "msp",
     "generate": "sampling",
-    "generate_from": "combine",
     "get_process": "catalogue",
     "is_unifilar": "structure",
     "list_processes": "catalogue",

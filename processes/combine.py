@@ -35,7 +35,7 @@ from .errors import InputError, ProcessError
 from .parameters import Parameter, bind_parameters
 from .process import Process
 
-__all__ = ["CombinedProcess", "generate_from", "matching_parens", "mixture", "product",
+__all__ = ["CombinedProcess", "matching_parens", "mixture", "product",
            "start_belief", "with_bos"]
 
 
@@ -223,7 +223,7 @@ def with_bos(process: Process, name: str | None = None) -> CombinedProcess:
     A new symbol ``k`` (BOS, the last) and a new state ``n`` (start, the last): the start
     state emits BOS with probability 1 and moves to the original states distributed as
     ``pi``; the original states behave as before and never emit BOS nor return to start.
-    A sequence drawn from the start state (``generate_from(q, start_belief(q), ...)``) is
+    A sequence drawn from the start state (``generate(q, ..., start=start_belief(q))``) is
     BOS followed by a stationary sequence of ``process``, so the loss floor at position
     ``t`` (BOS at 1) is the original ``h(t)``. The process's own stationary ``pi`` is
     ``(pi, 0)``: sampled from stationarity it never emits BOS.
@@ -249,46 +249,6 @@ def start_belief(process: CombinedProcess) -> np.ndarray:
     if getattr(process, "kind", None) != "bos":
         raise InputError(f"{process.name}: start_belief needs a process made by with_bos")
     return np.eye(process.n_states)[-1]
-
-
-def generate_from(process: Process, start: np.ndarray, batch_size: int, length: int, *,
-                  seed: int | np.random.Generator | None = 0) -> np.ndarray:
-    """Sample sequences starting from the belief ``start`` instead of ``pi``.
-
-    Parameters
-    ----------
-    process : Process
-    start : array_like, shape (n,)
-        Initial belief (``start . r = 1``), e.g. `start_belief` of a `with_bos` process.
-    batch_size, length : int
-    seed : int, numpy.random.Generator or None
-
-    Returns
-    -------
-    ndarray, shape (batch_size, length), int64
-        Tokens; each step draws ``x`` w.p. ``p_x(eta)`` and moves ``eta`` to ``f_x(eta)``.
-    """
-    if batch_size < 1 or length < 1:
-        raise InputError(f"batch_size and length must be >= 1, got {batch_size}, {length}")
-    eta0 = np.asarray(start, dtype=np.float64)
-    if eta0.shape != (process.n_states,) or not np.isclose(eta0 @ process.r, 1.0):
-        raise InputError(f"{process.name}: start must be a belief of shape "
-                         f"({process.n_states},) with start . r = 1")
-    rng = np.random.default_rng(seed)
-    eta = np.repeat(eta0[None, :], batch_size, axis=0)
-    tokens = np.empty((batch_size, length), dtype=np.int64)
-    for t in range(length):
-        p = eta @ process.Tr  # (batch, k)
-        if p.min() < -1e-10:
-            raise ProcessError(f"{process.name}: negative next-symbol probability "
-                               f"{p.min():.3g} while sampling")
-        cdf = np.cumsum(np.clip(p, 0.0, None), axis=1)
-        u = rng.random(batch_size) * cdf[:, -1]
-        x = np.minimum((cdf <= u[:, None]).sum(axis=1), process.n_symbols - 1)
-        tokens[:, t] = x
-        eta = np.einsum("bi,bij->bj", eta, process.T[x])
-        eta /= (eta @ process.r)[:, None]
-    return tokens
 
 
 def matching_parens(depth: int, p: float = 0.5) -> Process:

@@ -42,11 +42,25 @@ class Samples:
 
 
 
+def _start_belief(process: Process, start) -> np.ndarray:
+    """``start`` checked as a belief of ``process`` (``pi`` when None): shape (n,)."""
+    if start is None:
+        return process.pi
+    eta = np.asarray(start, dtype=np.float64)
+    if eta.shape != (process.n_states,) or not np.isclose(eta @ process.r, 1.0) \
+            or (not process.generalized and eta.min() < 0):
+        raise InputError(f"{process.name}: start must be a belief of shape "
+                         f"({process.n_states},) with start . r = 1 (a distribution over "
+                         "the states for an HMM)")
+    return eta
+
+
 def generate(process: Process, batch_size: int, length: int, *,
              seed: int | np.random.Generator | None = 0,
              return_states: bool = False, return_beliefs: bool = False,
-             return_next_token_probs: bool = False) -> Samples:
-    """Sample ``batch_size`` independent sequences of ``length`` tokens from stationarity.
+             return_next_token_probs: bool = False,
+             start: np.ndarray | None = None) -> Samples:
+    """Sample ``batch_size`` independent sequences of ``length`` tokens.
 
     Parameters
     ----------
@@ -56,9 +70,14 @@ def generate(process: Process, batch_size: int, length: int, *,
         Same seed, same sequences.
     return_states, return_beliefs, return_next_token_probs : bool
         Also return hidden states (HMMs only), beliefs and exact next-token probabilities.
+    start : ndarray, shape (n,), optional
+        The belief the sequences start from (``start . r = 1``); the stationary ``pi``
+        by default. For example the start state of a `processes.combine.with_bos`
+        process, whose sequences then begin with the BOS token.
     """
     if batch_size < 1 or length < 1:
         raise InputError(f"batch_size and length must be >= 1, got {batch_size}, {length}")
+    start = _start_belief(process, start)
     rng = np.random.default_rng(seed)  # a Generator passes through unchanged
     T, Tr = np.ascontiguousarray(process.T), np.ascontiguousarray(process.Tr)
     k, n = process.n_symbols, process.n_states
@@ -73,7 +92,7 @@ def generate(process: Process, batch_size: int, length: int, *,
                 f"{process.name} is a generalized HMM: it has no hidden-state sequence to "
                 "return; drop return_states"
             )
-        eta = np.repeat(process.pi[None, :], batch_size, axis=0)
+        eta = np.repeat(start[None, :], batch_size, axis=0)
         u = rng.random((batch_size, length))
         broken, negative, worst = belief_kernel(T, Tr, eta, u, 0, tokens, beliefs,
                                                 np.empty(batch_size), True, False)
@@ -84,11 +103,11 @@ def generate(process: Process, batch_size: int, length: int, *,
         joint = T.transpose(1, 0, 2).reshape(n, k * n)  # Pr(x, j | i), flattened (x, j)
         cum = np.cumsum(joint, axis=1)
         cum /= cum[:, -1:]  # rows end in exactly 1.0, above every uniform
-        s0 = rng.choice(n, size=batch_size, p=np.clip(process.pi, 0, None) / process.pi.sum())
+        s0 = rng.choice(n, size=batch_size, p=np.clip(start, 0, None) / start.sum())
         u = rng.random((batch_size, length))
         states = np.empty((batch_size, length + 1) if return_states else (1, 1), np.int64)
         next_probs = np.empty((batch_size, length, k) if track else (1, 1, k))
-        broken = hmm_kernel(cum, T, Tr, s0.astype(np.int64), process.pi.copy(), u, tokens,
+        broken = hmm_kernel(cum, T, Tr, s0.astype(np.int64), start.copy(), u, tokens,
                             states, beliefs, next_probs, return_states, track)
     if broken:
         raise ProcessError(

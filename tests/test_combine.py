@@ -11,7 +11,7 @@ from processes import (
     enumerate_words,
     epsilon_machine,
     exact_entropy_rate,
-    generate_from,
+    generate,
     get_process,
     mixture,
     myopic_entropies,
@@ -105,7 +105,7 @@ def test_with_bos(name):
     k, n = original.n_symbols, original.n_states
     assert (bos.n_symbols, bos.n_states) == (k + 1, n + 1)
     np.testing.assert_allclose(bos.pi, np.r_[original.pi, 0.0], atol=1e-12)
-    tokens = generate_from(bos, start_belief(bos), 200, 12, seed=1)
+    tokens = generate(bos, 200, 12, seed=1, start=start_belief(bos)).tokens
     assert np.all(tokens[:, 0] == k) and np.all(tokens[:, 1:] < k)
     # Exact h(t) from the start state, over all words: h(1) = 0 (BOS is certain), then
     # the original process's h(1), h(2), ...: position t's floor with BOS is h(t).
@@ -121,9 +121,9 @@ def test_with_bos(name):
         exact_entropy_rate(original).bits)
 
 
-def test_generate_from_checks_its_start():
+def test_generate_checks_its_start():
     bos = with_bos(get_process("even"))
     with pytest.raises(InputError, match="start"):
-        generate_from(bos, np.zeros(3), 2, 2)
+        generate(bos, 2, 2, start=np.zeros(3))
     with pytest.raises(InputError, match="with_bos"):
         start_belief(get_process("even"))
