@@ -25,7 +25,9 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
     """Help that shows every option's default, where it has one worth printing."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default in (None, False, [], argparse.SUPPRESS):
+        # Identity, not equality: a default of 0 (a seed) is worth printing, False is not.
+        if action.default is None or action.default is False or action.default == [] \
+                or action.default is argparse.SUPPRESS:
             return action.help  # "(default: None)" says nothing
         return super()._get_help_string(action)
 

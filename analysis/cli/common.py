@@ -27,10 +27,12 @@ class PlotError(BeliefscopeError):
     """Drawing or saving a figure failed after the results were printed."""
 
 
-def add_process_arguments(parser: argparse.ArgumentParser, what: str = "process") -> None:
+def add_process_arguments(parser: argparse.ArgumentParser, what: str = "process",
+                          examples: str = "") -> None:
     """The positional catalogue name, ``--param`` and ``--file``."""
+    examples = f", e.g. {examples}" if examples else ""
     parser.add_argument("process", nargs="?", metavar="NAME",
-                        help=f"catalogue {what} name (see `beliefscope list`)")
+                        help=f"catalogue {what} name (see `beliefscope list`){examples}")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="override a parameter; repeatable, each name once")
     parser.add_argument("--file", metavar="SPEC",

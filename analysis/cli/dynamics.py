@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction, formatter: type) -> None:
                             "belief IFS",
                        description="Exponents in nats per step (per unit time for flows), "
                                    "with standard errors across orbits, by the QR method.")
-    add_process_arguments(p, "process or system (logistic, henon, lorenz, sierpinski, ...)")
+    add_process_arguments(p, "process or system", "henon, lorenz, arneodo or mess3")
     p.add_argument("--steps", type=int, default=None,
                    help="steps per orbit after burn-in (default: 20000)")
     p.add_argument("--orbits", type=int, default=16,
