@@ -29,10 +29,9 @@ from pathlib import Path
 
 from dynamics.systems import SymbolicFlow, SymbolicIFS, SymbolicMap
 from processes.errors import SpecError
-from processes.expressions import parse_domain, parse_expression
-from processes.spec import read_spec
+from processes.spec import parameters_from_table, read_spec
 
-__all__ = ["MAX_MAPS", "MAX_VARIABLES", "SpecError", "load_system"]
+__all__ = ["MAX_MAPS", "MAX_VARIABLES", "SpecError", "load_system", "system_from_dict"]
 
 MAX_VARIABLES = 64
 """State variables a spec file may declare."""
@@ -55,35 +54,24 @@ def _strings(value, path: Path, key: str, length: int | None = None) -> list:
     return list(value)
 
 
-def _parameters(table, path: Path) -> tuple[dict[str, float], dict]:
-    if not isinstance(table, dict):
-        raise SpecError(f"{path}: key 'parameters' must be a table of name -> {{default = ...}}")
-    defaults, domains = {}, {}
-    for name, entry in table.items():
-        key = f"parameters.{name}"
-        if isinstance(entry, int | float | str) and not isinstance(entry, bool):
-            entry = {"default": entry}
-        if not isinstance(entry, dict) or "default" not in entry:
-            raise SpecError(f"{path}: key '{key}' needs a numeric 'default'")
-        unknown = set(entry) - {"default", "domain", "description"}
-        if unknown:
-            raise SpecError(f"{path}: key '{key}' has unknown field(s) {sorted(unknown)}")
-        default = parse_expression(entry["default"], {}, f"{path}: key '{key}.default'")
-        if not default.is_number or not default.is_extended_real:
-            raise SpecError(f"{path}: key '{key}.default' must be a real number")
-        defaults[name] = float(default)
-        if "domain" in entry:
-            domains[name] = parse_domain(entry["domain"], f"{path}: key '{key}.domain'")
-    return defaults, domains
-
-
 def load_system(path: str | Path) -> SymbolicMap | SymbolicFlow | SymbolicIFS:
     """Build a symbolic system from a ``.toml`` or ``.json`` specification.
 
+    `system_from_dict` on the file read by `processes.spec.read_spec`; see there.
+    """
+    return system_from_dict(read_spec(path, "system"), path)
+
+
+def system_from_dict(spec: dict, path: str | Path = "spec"
+                     ) -> SymbolicMap | SymbolicFlow | SymbolicIFS:
+    """Build a symbolic system from the parsed content of a specification file.
+
     Parameters
     ----------
+    spec : dict
+        The parsed file (format in the module docstring).
     path : str or pathlib.Path
-        The specification file (format in the module docstring).
+        Where it came from, for messages.
 
     Returns
     -------
@@ -97,7 +85,6 @@ def load_system(path: str | Path) -> SymbolicMap | SymbolicFlow | SymbolicIFS:
         message names the file and the key.
     """
     path = Path(path)
-    spec = read_spec(path, "system")
     unknown = set(spec) - _KEYS
     if unknown:
         raise SpecError(f"{path}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_KEYS)}")
@@ -114,14 +101,14 @@ def load_system(path: str | Path) -> SymbolicMap | SymbolicFlow | SymbolicIFS:
                         f"{MAX_VARIABLES}")
     if not all(isinstance(v, str) for v in variables):
         raise SpecError(f"{path}: key 'variables' must be a list of names")
-    params, domains = _parameters(spec.get("parameters", {}), path)
+    params = parameters_from_table(spec.get("parameters", {}), str(path))
     initial = spec.get("initial")
     if initial is not None:
         if (not isinstance(initial, list) or len(initial) != len(variables)
                 or not all(isinstance(v, int | float) and not isinstance(v, bool)
                            and math.isfinite(v) and abs(v) < 1e300 for v in initial)):
             raise SpecError(f"{path}: key 'initial' must be {len(variables)} finite numbers")
-    common = {"params": params, "initial": initial, "domains": domains, "name": str(path)}
+    common = {"params": params, "initial": initial, "name": str(path)}
     try:
         if kind == "ifs":
             for key in ("maps", "probabilities"):

@@ -35,7 +35,7 @@ from .parameters import Parameter
 from .process import Process
 
 __all__ = ["MAX_SPEC_BYTES", "MAX_STATES", "MAX_SYMBOLS", "load_process",
-           "process_from_dict", "read_spec"]
+           "parameters_from_table", "process_from_dict", "read_spec"]
 
 MAX_SPEC_BYTES = 4_000_000
 """Largest spec file read, in bytes: far above any real process, far below a memory
@@ -128,8 +128,7 @@ def process_from_dict(data: dict, source: str = "spec", *, max_states: int = MAX
             raise SpecError(f"{source}: '{key}' must be true or false (a boolean, not a "
                             f"string), got {value!r}")
         flags[key] = value
-    parameters = [_parameter(key, value, source)
-                  for key, value in _table(data, "parameters", source, {}).items()]
+    parameters = parameters_from_table(data.get("parameters", {}), source)
     symbols = {p.name: p.symbol for p in parameters}
     matrices = _matrices(data, source, symbols, max_states, max_symbols)
     try:
@@ -181,17 +180,23 @@ def _matrices(data: dict, source: str, symbols: dict, max_states: int,
     return matrices
 
 
-def _table(data: dict, key: str, source: str, default):
-    value = data.get(key, default)
-    if not isinstance(value, dict):
-        raise SpecError(f"{source}: '{key}' must be a table/object")
-    return value
+def parameters_from_table(table, source: str) -> list[Parameter]:
+    """The ``parameters`` table of a process or system file as `Parameter`s.
+
+    Each entry is a bare number or expression string (the default), or a table with
+    ``default`` and optional ``domain`` and ``description``; every error names ``source``
+    and the key.
+    """
+    if not isinstance(table, dict):
+        raise SpecError(f"{source}: 'parameters' must be a table of name -> "
+                        "{default = ..., domain = ...}")
+    return [_parameter(name, value, source) for name, value in table.items()]
 
 
 def _parameter(name: str, value, source: str) -> Parameter:
     where = f"{source}: parameters.{name}"
     check_name(name, f"{source}: parameter")
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
         value = {"default": value}
     if not isinstance(value, dict) or "default" not in value:
         raise SpecError(f"{where} needs a 'default' value")

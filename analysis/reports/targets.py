@@ -6,20 +6,15 @@ command line turns ``--param NAME=VALUE`` strings into one).
 
 from __future__ import annotations
 
-import json
-import os
-import stat
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from dynamics import get_system, list_systems, load_system
+from dynamics import get_system, list_systems
+from dynamics.system_spec import system_from_dict
 from processes import ParameterError, Process, get_process, list_processes, load_process
+from processes.spec import process_from_dict, read_spec
 
 __all__ = ["build_process", "resolve_process", "resolve_target"]
-
-# Larger files are not spec files; _peek leaves them to the loaders' size checks.
-_PEEK_MAX_BYTES = 1 << 20
 
 
 def build_process(load: Callable[..., Process], source, **params: float) -> Process:
@@ -52,15 +47,17 @@ def resolve_target(name: str | None, file: str | Path | None,
                    params: Mapping[str, float] | None = None):
     """A process or a dynamical system from a catalogue name or a spec file.
 
-    A spec file with a ``kind`` key is a system (map, flow or IFS), else a process.
+    A spec file with a ``kind`` key is a system (map, flow or IFS), else a process; the
+    file is read once.
     """
     values = dict(params or {})
     if file:
-        path = Path(file)
-        if "kind" in _peek(path):
-            system = load_system(path)
+        data = read_spec(file, "spec")
+        if "kind" in data:
+            system = system_from_dict(data, file)
             return system.with_params(**values) if values else system
-        return build_process(load_process, path, **values)
+        return build_process(lambda source, **p: process_from_dict(data, str(source), **p),
+                             file, **values)
     if not name:
         raise ParameterError("name a process or system (e.g. mess3, henon) or give --file")
     if name in list_processes():
@@ -71,19 +68,3 @@ def resolve_target(name: str | None, file: str | Path | None,
         f"unknown process or system {name!r}; processes: {', '.join(list_processes())}; "
         f"systems: {', '.join(list_systems())}"
     )
-
-
-def _peek(path: Path) -> dict:
-    """The parsed spec file, or {} when it cannot be read as one: the real loaders then
-    report the problem. Never opens anything but a regular file of moderate size (a FIFO
-    would block the read for ever)."""
-    try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _PEEK_MAX_BYTES:
-            return {}
-        text = path.read_bytes().decode("utf-8")
-        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
-    except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError,
-            RecursionError):
-        return {}  # let the real loader report the error with its line
-    return data if isinstance(data, dict) else {}
