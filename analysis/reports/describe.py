@@ -26,10 +26,6 @@ from .nulls import explain_nulls
 __all__ = ["describe_process", "format_summary", "null_reasons"]
 
 
-def _finite(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
-
-
 def describe_process(process: Process, depth: int = 10, max_states: int = 10_000,
                      blackwell_points: int = 400_000, seed: int = 0) -> dict:
     """Everything ``describe --json`` prints for ``process``; entropies in bits.
@@ -74,13 +70,13 @@ def describe_process(process: Process, depth: int = 10, max_states: int = 10_000
         "stationary": [float(v) for v in process.pi],
         "unifilar": is_unifilar(process),
         "entropy_rate_bits": h_mu.bits,
-        "entropy_rate_stderr_bits": _finite(h_mu.stderr_bits) or 0.0,
+        "entropy_rate_stderr_bits": h_mu.stderr_bits,
         "entropy_rate_method": h_mu.method,
         "entropy_rate_upper_bound_bits": h_mu.upper_bound_bits,
-        "statistical_complexity_bits": _finite(em.statistical_complexity_bits),
+        "statistical_complexity_bits": em.statistical_complexity_bits,
         "causal_states": None if em.machine is None else em.machine.n_states,
         # With an estimated h_mu the sum is truncated where the estimate was taken.
-        "excess_entropy_bits": _finite(excess.bits),
+        "excess_entropy_bits": excess.bits,
         "excess_entropy_terms": excess.n_terms,
         "excess_entropy_converged": bool(excess.converged and h_mu.exact),
         "msp_states": msp.n_states if msp.closed else None,
@@ -89,6 +85,7 @@ def describe_process(process: Process, depth: int = 10, max_states: int = 10_000
     }
     if symbolic_note:
         info["latex_note"] = symbolic_note
+    # explain_nulls turns what is not a finite number into null, with its reason.
     return explain_nulls(info, null_reasons(max_states))
 
 
