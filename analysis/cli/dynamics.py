@@ -6,14 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from processes.errors import InputError
-
 from .common import (
     FIGURE_SUFFIXES,
     add_json_argument,
     add_process_arguments,
     add_seed_argument,
-    at_least,
     check_output,
     check_seed,
     parse_params,
@@ -75,10 +72,9 @@ def _attractor(args: argparse.Namespace) -> None:
     check_output(args.plot, "--plot", FIGURE_SUFFIXES)
     check_seed(args.seed)
     from ..io import save_points
-    from ..reports import attractor_report, check_attractor_points, resolve_target
+    from ..reports import attractor_report, resolve_target
 
     target = resolve_target(args.process, args.file, parse_params(args.param))
-    check_attractor_points(target, args.points)
     points, cloud, info = attractor_report(target, args.points, seed=args.seed)
     if args.out:
         save_points(args.out, cloud, samples=points)
@@ -114,15 +110,11 @@ def _attractor_figure(target, points, seed: int):
 
 
 def _lyapunov(args: argparse.Namespace) -> None:
-    if args.steps is not None:
-        at_least(args.steps, 1, "--steps", " (steps per orbit after burn-in)")
-    at_least(args.orbits, 2, "--orbits", " (the standard errors are taken across orbits)")
     check_seed(args.seed)
-    from ..reports import lyapunov_report, resolve_target
+    from ..reports import check_lyapunov_arguments, lyapunov_report, resolve_target
 
-    at_least(args.max_steps, 1, "--max-steps")
-    if args.dt is not None and not args.dt > 0:
-        raise InputError(f"--dt {args.dt}: the integration step must be a positive number")
+    # Before the (possibly slow) loading of the target, so a typo costs nothing.
+    check_lyapunov_arguments(args.steps, args.orbits, args.dt, args.max_steps)
     target = resolve_target(args.process, args.file, parse_params(args.param))
     info = lyapunov_report(target, n_steps=args.steps, n_orbits=args.orbits, seed=args.seed,
                            dt=args.dt, until_converged=args.until_converged,

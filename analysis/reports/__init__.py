@@ -9,6 +9,7 @@ from .describe import describe_process, format_summary, null_reasons
 from .dynamics import (
     attractor_report,
     check_attractor_points,
+    check_lyapunov_arguments,
     cloud_coordinates,
     lyapunov_report,
 )
@@ -17,7 +18,8 @@ from .nulls import explain_nulls, json_number, unexplained_nulls
 from .targets import build_process, resolve_process, resolve_target
 
 __all__ = [
-    "attractor_report", "build_process", "check_attractor_points", "cloud_coordinates",
+    "attractor_report", "build_process", "check_attractor_points",
+    "check_lyapunov_arguments", "cloud_coordinates",
     "describe_process", "explain_nulls", "format_summary", "json_number", "lyapunov_report",
     "msp_report", "null_reasons", "resolve_process", "resolve_target", "unexplained_nulls",
 ]

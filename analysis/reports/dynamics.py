@@ -27,7 +27,8 @@ from processes import InputError, Process
 from ..geometry import MAX_POINTS, estimate_dimensions
 from .nulls import explain_nulls, json_number
 
-__all__ = ["attractor_report", "lyapunov_report", "cloud_coordinates",
+__all__ = ["attractor_report", "check_lyapunov_arguments", "lyapunov_report",
+           "cloud_coordinates",
            "check_attractor_points", "MIN_ATTRACTOR_POINTS", "MAX_ATTRACTOR_BYTES"]
 
 # Flows are sampled every FLOW_DT time units; this resolves Lorenz's attractor.
@@ -105,6 +106,21 @@ def _run(system, x0, n_steps: int, burn_in: int, n_orbits: int, seed: int,
     return result, step_reason
 
 
+def check_lyapunov_arguments(n_steps: int | None, n_orbits: int, dt: float | None,
+                             max_steps: int = 2_000_000) -> None:
+    """Refuse run lengths and steps that cannot give a spectrum with an error bar; the
+    command line calls it before loading anything, `lyapunov_report` before running."""
+    if n_steps is not None and n_steps < 1:
+        raise InputError(f"--steps {n_steps}: must be >= 1 (steps per orbit after burn-in)")
+    if n_orbits < 2:
+        raise InputError(f"--orbits {n_orbits}: must be >= 2 (the standard errors are taken "
+                         "across orbits)")
+    if max_steps < 1:
+        raise InputError(f"--max-steps {max_steps}: must be >= 1")
+    if dt is not None and not (math.isfinite(dt) and dt > 0):
+        raise InputError(f"--dt {dt}: the integration step must be a positive number")
+
+
 def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
                     seed: int = 0, dt: float | None = None, until_converged: bool = False,
                     max_steps: int = 2_000_000, check_dt: bool = False) -> dict:
@@ -121,13 +137,7 @@ def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
     ``lyapunov_converged_reason`` says why and ``lyapunov_suggested_steps`` how long a
     run may converge.
     """
-    if n_steps is not None and n_steps < 1:
-        raise InputError(f"--steps {n_steps}: need at least 1 step per orbit")
-    if n_orbits < 2:
-        raise InputError(f"--orbits {n_orbits}: need at least 2 orbits for the standard "
-                         "errors (the default is 16)")
-    if dt is not None and not (math.isfinite(dt) and dt > 0):
-        raise InputError(f"--dt {dt}: the integration step must be a positive number")
+    check_lyapunov_arguments(n_steps, n_orbits, dt, max_steps)
     if isinstance(target, Process):
         system, x0, entropy_kind = BeliefIFS(target), target.pi, "entropy_rate"
         dt = None
