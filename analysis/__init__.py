@@ -4,6 +4,9 @@ The wings, each importing only those below it (enforced by ``tests/test_layering
 
 - `analysis.cli`: the argparse front, one module per command group;
 - `analysis.reports`: plain functions building each command's JSON-ready result;
+- `analysis.probes`: linear probes from activations to beliefs, with controls and figures;
+- `analysis.networks`: transformers and RNNs with TransformerLens hooks, training to the
+  loss floor in resumable run folders, activations paired with their beliefs;
 - `analysis.geometry`: fractal and intrinsic dimension estimators (never imports torch);
 - `analysis.io`: point clouds, figures and graphs, written atomically.
 
@@ -19,6 +22,7 @@ _EXPORTS = {
     "BoxCountingDimension": "geometry",
     "CorrelationDimension": "geometry",
     "InformationDimension": "geometry",
+    "LinearProbe": "probes",
     "MLEDimension": "geometry",
     "TwoNN": "geometry",
     "attractor_report": "reports",
@@ -29,7 +33,9 @@ _EXPORTS = {
     "load_points": "io",
     "lyapunov_report": "reports",
     "msp_report": "reports",
+    "plot_probe": "probes",
     "plot_scaling": "geometry",
+    "probe": "probes",
     "resolve_process": "reports",
     "resolve_target": "reports",
     "save_figure": "io",

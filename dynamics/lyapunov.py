@@ -10,7 +10,6 @@ diagonal of ``R`` average to the exponents.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,8 @@ from scipy.integrate import solve_ivp
 from tqdm import tqdm
 
 from processes.errors import BeliefscopeError, InputError
+
+from ._stepping import FlowStepper, rk4
 
 if TYPE_CHECKING:
     import torch
@@ -40,6 +41,9 @@ _MAP_FIX = "try another initial condition or parameters inside the system's boun
 # leave its invariant set (the logistic map's [0, 1]) and diverge, so maps kick less.
 _JITTER = {"flow": 1e-2, "map": 1e-3}
 _FLOW_FIX = "try a smaller dt, another initial condition, or other parameters"
+_BLOWUP_FIX = "try another initial condition or parameters inside the flow's bounded regime"
+# Time units a flow's DOP853 run integrates between QRs (see `lyapunov_spectrum`).
+_QR_TIME = 0.5
 
 
 class DivergenceError(BeliefscopeError):
@@ -58,7 +62,7 @@ def _check_finite(x: np.ndarray | torch.Tensor, step: int, fix: str) -> None:
 
 
 def _initial_batch(system, x0, n_orbits: int, rng: np.random.Generator, jitter: bool,
-                   *, is_flow: bool = False, dt: float | None = None, transient: int = 0,
+                   *, stepper: FlowStepper | None = None, transient: int = 0,
                    max_mixing: int = 0) -> tuple[np.ndarray, bool]:
     """Starting states (n_orbits, dim) from ``x0`` (dim,) or (n_orbits, dim), and whether
     the orbits are independent.
@@ -98,37 +102,45 @@ def _initial_batch(system, x0, n_orbits: int, rng: np.random.Generator, jitter: 
     if not jitter:
         return np.tile(x0, (n_orbits, 1)), True
 
-    def advance(x):
+    is_flow = stepper is not None
+    fix = _FLOW_FIX if is_flow else _MAP_FIX
+
+    def advance(x, n: int) -> np.ndarray:  # (batch, dim) -> the next n states (n, batch, dim)
         with np.errstate(over="ignore", invalid="ignore"):
-            x = _rk4(system.rhs, x, dt) if is_flow else system.step(x, system.choose(x, rng)[0])
-        _check_finite(x, 0, _FLOW_FIX if is_flow else _MAP_FIX)
-        return x
+            if is_flow:
+                out = stepper.states(x, n)
+                if out is None:
+                    raise DivergenceError(f"an orbit blew up while the orbits spread out "
+                                          f"(the adaptive solver failed); {_BLOWUP_FIX}")
+            else:
+                out = np.empty((n, *x.shape))
+                for i in range(n):
+                    x = out[i] = system.step(x, system.choose(x, rng)[0])
+        _check_finite(out, 0, fix)
+        return out
 
     x = x0[None, :].copy()
-    visited = []
-    for t in range(transient):
-        x = advance(x)
-        if 2 * t >= transient:  # the second half: on the attractor
-            visited.append(x[0])
-    scale = np.std(visited, axis=0) if len(visited) > 1 else np.zeros(system.dim)
+    scale = np.zeros(system.dim)
+    if transient:
+        path = advance(x, transient)[:, 0]
+        x = path[-1:]
+        visited = path[transient // 2:]  # the second half: on the attractor
+        scale = np.std(visited, axis=0) if len(visited) > 1 else scale
     scale = np.where(scale > 0, scale, 1e-3 * (1.0 + np.abs(x[0])))
     x = np.tile(x[0], (n_orbits, 1))
     x += _JITTER["flow" if is_flow else "map"] * scale * rng.standard_normal(x.shape)
     target = 0.5 * float(np.sum(scale ** 2))  # the attractor's variance, halved
     start = float(np.sum(np.var(x, axis=0)))
-    for t in range(1, max_mixing + 1):
-        x = advance(x)
-        if t % 16 == 0:
-            spread = float(np.sum(np.var(x, axis=0)))
-            if spread < 1e-6 * start:  # contracting: a stable cycle or fixed point
-                return x, True
-            if spread >= target:
-                # Just apart is not yet independent: the copies still sit on one sheet
-                # of the unstable manifold. Run as long again (another ln(1 / jitter)
-                # Lyapunov times) so that they forget their common origin.
-                for _ in range(t):
-                    x = advance(x)
-                return x, True
+    for t in range(16, max_mixing + 1, 16):
+        x = advance(x, 16)[-1]
+        spread = float(np.sum(np.var(x, axis=0)))
+        if spread < 1e-6 * start:  # contracting: a stable cycle or fixed point
+            return x, True
+        if spread >= target:
+            # Just apart is not yet independent: the copies still sit on one sheet
+            # of the unstable manifold. Run as long again (another ln(1 / jitter)
+            # Lyapunov times) so that they forget their common origin.
+            return advance(x, t)[-1], True
     return x, max_mixing == 0
 
 
@@ -140,19 +152,6 @@ def _check_inputs(inputs, n_orbits: int, total: int) -> np.ndarray | None:
         raise InputError(f"inputs must be an int array of shape ({n_orbits}, {total}) "
                          f"= (n_orbits, burn_in + n_steps), got {inputs.dtype} {inputs.shape}")
     return inputs
-
-
-def _progress(total: int, enabled: bool):
-    return tqdm(range(total), disable=not (enabled and sys.stderr.isatty()), leave=False)
-
-
-def _rk4(f: Callable, x, dt: float):
-    """One classical RK4 step for numpy arrays or torch tensors alike."""
-    k1 = f(x)
-    k2 = f(x + 0.5 * dt * k1)
-    k3 = f(x + 0.5 * dt * k2)
-    k4 = f(x + dt * k3)
-    return x + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
 
 
 def iterate(system, x0, n_steps: int, *, burn_in: int = 0, inputs=None,
@@ -263,7 +262,7 @@ def integrate(flow, x0, n_steps: int, dt: float, *, burn_in: int = 0, method: st
         out = np.empty((len(x), n_steps, flow.dim))
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(total):
-            state = _rk4(f, state, dt)
+            state = rk4(f, state, dt)
             _check_finite(state, t + 1, _FLOW_FIX)
             if t >= burn_in:
                 out[:, t - burn_in] = state
@@ -463,27 +462,10 @@ def _orthonormalise(q: np.ndarray, singular_tolerance: float = 0.0
         return q, np.log(stretch)
 
 
-class _Pair:
-    """State and tangent frame, with the arithmetic RK4 needs."""
-
-    __slots__ = ("x", "q")
-
-    def __init__(self, x: np.ndarray, q: np.ndarray):
-        self.x, self.q = x, q
-
-    def __add__(self, other: _Pair) -> _Pair:
-        return _Pair(self.x + other.x, self.q + other.q)
-
-    def __rmul__(self, c: float) -> _Pair:
-        return _Pair(c * self.x, c * self.q)
-
-    __mul__ = __rmul__
-
-
 def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 1_000,
                       n_orbits: int = 8, seed: int | np.random.Generator | None = 0,
-                      inputs=None,
-                      dt: float | None = None, qr_every: int = 1,
+                      inputs=None, dt: float | None = None, method: str = "dop853",
+                      rtol: float = 1e-8, atol: float = 1e-10, qr_every: int | None = None,
                       progress: bool = False, spread: bool = True) -> LyapunovResult:
     """Lyapunov spectrum of a driven map or a flow by the QR (Benettin) method.
 
@@ -514,9 +496,20 @@ def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 
         (n_orbits, burn_in + n_steps) int driving sequence supplied by the caller (e.g.
         tokens for an RNN); otherwise ``system.choose`` draws the inputs.
     dt : float, optional
-        RK4 step for flows (required for them, ignored for maps).
-    qr_every : int
-        Steps between re-orthonormalisations.
+        A flow's step (required for flows, ignored for maps): ``n_steps`` and ``burn_in``
+        count intervals of ``dt``, so a flow is averaged over ``n_steps * dt`` time units.
+    method : {'dop853', 'rk4'}
+        How a flow is integrated: scipy's adaptive DOP853, error-controlled to ``rtol``
+        and ``atol`` inside every interval (the default: a fixed step can fall onto a
+        false periodic cycle, as Chen-Lee does with RK4 at dt 0.01), or fixed-step RK4 at
+        ``dt``, cheaper per step and exact to rounding for reproducing older runs.
+    rtol, atol : float
+        DOP853's tolerances on the state and the tangent frame.
+    qr_every : int, optional
+        Steps between re-orthonormalisations. Default 1, except DOP853, which integrates
+        ``qr_every`` intervals per solver call: enough for half a time unit (the frame's
+        columns then part by ``(lambda_1 - lambda_k) / 2`` nats between QRs, far below the
+        ~35 nats float64 resolves for the flows here; lower it for very stiff flows).
     progress : bool
         Show a tqdm bar (only on a terminal).
     spread : bool
@@ -538,11 +531,16 @@ def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 
     rng = np.random.default_rng(seed)
     is_flow = hasattr(system, "rhs")
     if is_flow and (dt is None or inputs is not None):
-        raise InputError("a flow needs the RK4 step dt and takes no inputs")
+        raise InputError("a flow needs its step dt and takes no inputs")
+    stepper = FlowStepper(system, dt, method, rtol, atol) if is_flow else None
+    if qr_every is None:
+        qr_every = max(1, round(_QR_TIME / dt)) if is_flow and method == "dop853" else 1
+    if qr_every < 1:
+        raise InputError(f"qr_every {qr_every}: must be >= 1")
     total = burn_in + n_steps
     inputs = None if is_flow else _check_inputs(inputs, n_orbits, total)
     jitter = is_flow or (system.n_inputs == 1 and inputs is None)
-    x, mixed = _initial_batch(system, x0, n_orbits, rng, jitter, is_flow=is_flow, dt=dt,
+    x, mixed = _initial_batch(system, x0, n_orbits, rng, jitter, stepper=stepper,
                               transient=burn_in if spread else 0,
                               max_mixing=4 * max(burn_in, 1_000) if spread else 0)
     k = system.dim if is_flow else system.tangent_dim
@@ -554,29 +552,38 @@ def lyapunov_spectrum(system, x0=None, *, n_steps: int = 10_000, burn_in: int = 
     entropy = np.zeros(n_orbits)
     fix = _FLOW_FIX if is_flow else _MAP_FIX
     singular_tolerance = getattr(system, "singular_tolerance", 0.0)
+    # Re-orthonormalise every qr_every steps and where the averaging window and its
+    # halves begin and end, so no stretch straddles two of them.
+    stops = sorted({*range(qr_every, total + 1, qr_every), burn_in, half, total} - {0})
 
-    def variational(state):  # state: (x (n, d), q (n, d, k)) -> its time derivative
-        return _Pair(system.rhs(state.x), system.jacobian(state.x) @ state.q)
-
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in _progress(total, progress):
+    with np.errstate(over="ignore", invalid="ignore"), \
+            tqdm(total=total, disable=not (progress and sys.stderr.isatty()),
+                 leave=False) as bar:
+        t = 0
+        for stop in stops:
             if is_flow:
-                state = _rk4(variational, _Pair(x, q), dt)
-                x, q = state.x, state.q
+                advanced = stepper.tangent(x, q, stop - t)
+                if advanced is None:
+                    raise DivergenceError(f"an orbit blew up between steps {t} and {stop} (the "
+                                          f"adaptive solver failed); {_BLOWUP_FIX}")
+                x, q = advanced
+                _check_finite(x, stop, fix)
             else:
-                if inputs is None:
-                    u, h = system.choose(x, rng)
-                else:
-                    u, h = inputs[:, t], np.zeros(n_orbits)
-                q = system.tangent(x, u) @ q
-                x = system.step(x, u)
-                if t >= burn_in:
-                    entropy += h
-            _check_finite(x, t + 1, fix)
-            if (t + 1) % qr_every == 0 or t + 1 in (burn_in, half, total):
-                q, logs = _orthonormalise(q, singular_tolerance)
-                if t >= burn_in:
-                    log_stretch[int(t >= half)] += logs
+                for s in range(t, stop):
+                    if inputs is None:
+                        u, h = system.choose(x, rng)
+                    else:
+                        u, h = inputs[:, s], np.zeros(n_orbits)
+                    q = system.tangent(x, u) @ q
+                    x = system.step(x, u)
+                    if s >= burn_in:
+                        entropy += h
+                    _check_finite(x, s + 1, fix)
+            q, logs = _orthonormalise(q, singular_tolerance)
+            if t >= burn_in:
+                log_stretch[int(t >= half)] += logs
+            bar.update(stop - t)
+            t = stop
     step = dt if is_flow else 1.0
     whole = log_stretch.sum(axis=0) / (n_steps * step)
     order = np.argsort(-whole, axis=1, kind="stable")

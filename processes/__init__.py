@@ -53,6 +53,7 @@ _EXPORTS = {
     "parse_domain": "parameters",
     "product": "combine",
     "process_from_dict": "spec",
+    "process_to_dict": "spec",
     "recurrent_part": "msp",
     "register": "catalogue",
     "start_belief": "combine",

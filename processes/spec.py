@@ -35,7 +35,7 @@ from .parameters import Parameter
 from .process import Process
 
 __all__ = ["MAX_SPEC_BYTES", "MAX_STATES", "MAX_SYMBOLS", "load_process",
-           "parameters_from_table", "process_from_dict", "read_spec"]
+           "parameters_from_table", "process_from_dict", "process_to_dict", "read_spec"]
 
 MAX_SPEC_BYTES = 4_000_000
 """Largest spec file read, in bytes: far above any real process, far below a memory
@@ -137,6 +137,48 @@ def process_from_dict(data: dict, source: str = "spec", *, max_states: int = MAX
                        params=params)
     except ProcessError as exc:
         raise type(exc)(f"{source}: {exc}") from None
+
+
+def process_to_dict(process: Process) -> dict:
+    """The full symbolic definition of ``process`` as a spec dictionary (JSON-ready).
+
+    `process_from_dict` reads it back to the same matrices: expressions are written in
+    sympy's plain syntax, which the safe parser reads; parameter defaults are the values
+    ``process`` is bound to now. A run folder stores this, so a run can be rebuilt without
+    the catalogue or the file it came from.
+    """
+    def text(e: sp.Expr) -> str:
+        # sympy prints floats to 15 digits; a float's shortest repr, as an exact
+        # rational, reads back to the same float64.
+        floats = {f: sp.Rational(repr(float(f))) for f in e.atoms(sp.Float)}
+        return sp.sstr(e.xreplace(floats))
+
+    parameters = {}
+    for p in process.parameters:
+        entry = {"default": float(process.params[p.name]), "domain": _domain_text(p)}
+        if p.description:
+            entry["description"] = p.description
+        parameters[p.name] = entry
+    return {
+        "name": process.name,
+        "citation": process.citation,
+        "parameters": parameters,
+        "matrices": [[[text(e) for e in m.row(i)] for i in range(m.rows)]
+                     for m in process.matrices],
+        "generalized": bool(process.generalized),
+        "normalize": bool(process.normalized),
+    }
+
+
+def _domain_text(parameter: Parameter) -> str:
+    if isinstance(parameter.domain, str):
+        return parameter.domain
+    d = parameter.interval
+    if not isinstance(d, sp.Interval):
+        raise SpecError(f"parameter {parameter.name}: domain {d} is not an interval, which "
+                        "a spec file cannot state")
+    return (f"{'(' if d.left_open else '['}{sp.sstr(d.start)}, {sp.sstr(d.end)}"
+            f"{')' if d.right_open else ']'}")
 
 
 def _matrices(data: dict, source: str, symbols: dict, max_states: int,

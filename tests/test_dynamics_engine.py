@@ -15,7 +15,7 @@ from dynamics.lyapunov import (
     lyapunov_spectrum,
 )
 from dynamics.system_spec import SpecError, load_system
-from dynamics.systems import SymbolicIFS, SymbolicMap, TorchDrivenMap
+from dynamics.systems import SymbolicFlow, SymbolicIFS, SymbolicMap, TorchDrivenMap
 from dynamics.textbook import get_system
 
 
@@ -230,7 +230,14 @@ def test_divergent_flow_raises():
     with pytest.raises(DivergenceError, match="smaller dt"):
         integrate(lorenz, lorenz.default_x0, 1_000, 0.5)
     with pytest.raises(DivergenceError, match="smaller dt"):
-        lyapunov_spectrum(lorenz, n_steps=1_000, burn_in=0, n_orbits=2, dt=0.5)
+        lyapunov_spectrum(lorenz, n_steps=1_000, burn_in=0, n_orbits=2, dt=0.5, method="rk4")
+
+
+def test_adaptive_solver_reports_a_blow_up():
+    # x' = x^2 from x = 1 reaches infinity at t = 1: DOP853's step collapses there.
+    blow_up = SymbolicFlow(["x"], ["x**2"], initial=[1.0])
+    with pytest.raises(DivergenceError, match="blew up.*initial condition"):
+        lyapunov_spectrum(blow_up, n_steps=200, burn_in=0, n_orbits=2, dt=0.01, spread=False)
 
 
 def test_latex_and_with_params():

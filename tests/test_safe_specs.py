@@ -3,17 +3,19 @@ place an expression can appear in a process or system file."""
 
 import json
 
+import numpy as np
 import pytest
 import sympy as sp
 
 from analysis.cli import main
 from dynamics import load_system
-from processes import SpecError, load_process
+from processes import Process, SpecError, get_process, list_processes, load_process
 from processes.expressions import (
     MAX_EXPRESSION_DEPTH,
     parse_domain,
     parse_expression,
 )
+from processes.spec import process_from_dict, process_to_dict
 
 MARKER = "PWNED_MARKER"
 
@@ -217,3 +219,22 @@ def test_a_large_spec_skips_symbolic_solving_with_a_note(tmp_path):
     assert info["latex"] == {} and "symbolic solving" in info["latex_note"]
     assert info["entropy_rate_bits"] == pytest.approx(1.0)  # a fair coin picks each move
     assert info["stationary"] == pytest.approx([1 / n] * n)
+
+
+@pytest.mark.parametrize("name", list_processes())
+def test_process_to_dict_reads_back_to_the_same_process(name):
+    # A run folder stores this definition; reading it back must give the same matrices
+    # bit for bit, through the safe parser (JSON in between, as on disk).
+    process = get_process(name)
+    data = json.loads(json.dumps(process_to_dict(process)))
+    again = process_from_dict(data)
+    np.testing.assert_array_equal(again.T, process.T)
+    assert again.params == process.params and again.generalized == process.generalized
+
+
+def test_process_to_dict_keeps_float_entries_exact():
+    rng = np.random.default_rng(3)
+    T = rng.random((2, 3, 3))
+    T /= T.sum(axis=(0, 2))[None, :, None]
+    again = process_from_dict(process_to_dict(Process.from_arrays(T)))
+    np.testing.assert_array_equal(again.T, T)

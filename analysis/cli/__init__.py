@@ -2,7 +2,8 @@
 
 - `processes`: ``list``, ``describe``, ``msp``;
 - `dynamics`: ``attractor``, ``lyapunov``;
-- `geometry`: ``dimension``.
+- `geometry`: ``dimension``;
+- `networks`: ``train``, ``probe``.
 
 Only the standard library is imported to build the parser, so ``--help``, ``--version``
 and argument errors answer at once; each command imports what it computes with.
@@ -16,7 +17,7 @@ import sys
 
 from processes.errors import BeliefscopeError
 
-from . import dynamics, geometry, processes
+from . import dynamics, geometry, networks, processes
 
 __all__ = ["build_parser", "main"]
 
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Computational mechanics of processes, belief dynamics and networks.")
     parser.add_argument("--version", action="version", version=f"beliefscope {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (processes, dynamics, geometry):
+    for group in (processes, dynamics, geometry, networks):
         group.register(sub, _Formatter)
     return parser
 

@@ -52,10 +52,17 @@ def register(sub: argparse._SubParsersAction, formatter: type) -> None:
     p.add_argument("--orbits", type=int, default=16,
                    help="independent orbits; the standard errors are taken across them")
     p.add_argument("--dt", type=float, default=None,
-                   help="RK4 step of a flow, in its time unit (default: 0.01)")
+                   help="a flow's sampling interval (the step of --method rk4), in its time "
+                        "unit; --steps counts these (default: 0.01)")
+    p.add_argument("--method", choices=("dop853", "rk4"), default="dop853",
+                   help="a flow's integrator: adaptive, error-controlled DOP853, or RK4 at "
+                        "the fixed step --dt")
+    p.add_argument("--rtol", type=float, default=1e-8,
+                   help="DOP853's relative tolerance (state and tangent vectors)")
+    p.add_argument("--atol", type=float, default=1e-10, help="DOP853's absolute tolerance")
     p.add_argument("--until-converged", action="store_true",
-                   help="extend the run (doubling --steps, up to --max-steps; halving --dt "
-                        "when orbits fall onto a false cycle) until the convergence checks "
+                   help="extend the run (doubling --steps, up to --max-steps; halving an "
+                        "RK4 --dt when orbits fall onto a false cycle) until the checks "
                         "pass, with a progress bar on a terminal")
     p.add_argument("--max-steps", type=int, default=2_000_000,
                    help="the longest run --until-converged tries (steps per orbit)")
@@ -114,11 +121,13 @@ def _lyapunov(args: argparse.Namespace) -> None:
     from ..reports import check_lyapunov_arguments, lyapunov_report, resolve_target
 
     # Before the (possibly slow) loading of the target, so a typo costs nothing.
-    check_lyapunov_arguments(args.steps, args.orbits, args.dt, args.max_steps)
+    check_lyapunov_arguments(args.steps, args.orbits, args.dt, args.max_steps, args.rtol,
+                             args.atol)
     target = resolve_target(args.process, args.file, parse_params(args.param))
     info = lyapunov_report(target, n_steps=args.steps, n_orbits=args.orbits, seed=args.seed,
                            dt=args.dt, until_converged=args.until_converged,
-                           max_steps=args.max_steps, check_dt=args.check_dt)
+                           max_steps=args.max_steps, check_dt=args.check_dt,
+                           method=args.method, rtol=args.rtol, atol=args.atol)
     print_report(info, args.json)
     warn_unconverged(info)
 

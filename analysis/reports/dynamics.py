@@ -33,6 +33,8 @@ __all__ = ["attractor_report", "check_lyapunov_arguments", "lyapunov_report",
 
 # Flows are sampled every FLOW_DT time units; this resolves Lorenz's attractor.
 FLOW_DT = 0.01
+# Time units a flow runs before averaging (its orbits' spreading comes on top).
+FLOW_BURN_IN = 20.0
 # Fewer points leave the dimension fits without a scaling range and the entropy rate
 # without batches for its standard error.
 MIN_ATTRACTOR_POINTS = 1000
@@ -77,18 +79,21 @@ def _spectrum(result) -> tuple[list, list, dict]:
 
 
 def _run(system, x0, n_steps: int, burn_in: int, n_orbits: int, seed: int,
-         dt: float | None, until_converged: bool, max_steps: int, check_dt: bool):
-    """The engine, extended until converged (doubling the steps, halving a flow's step
-    when orbits fall onto a false cycle) and checked at half the step on request.
+         dt: float | None, until_converged: bool, max_steps: int, check_dt: bool,
+         method: str = "dop853", rtol: float = 1e-8, atol: float = 1e-10):
+    """The engine, extended until converged (doubling the steps; halving an RK4 flow's
+    step when orbits fall onto a false cycle) and checked at half the step on request.
     Returns the result and, for ``check_dt``, a reason when the step limits it."""
     def once(steps, step):
-        return lyapunov_spectrum(system, x0, n_steps=steps, burn_in=burn_in,
-                                 n_orbits=n_orbits, seed=seed, dt=step,
-                                 progress=until_converged)
+        # A flow's burn-in is a span of time, whatever its step.
+        burn = burn_in if step is None else max(1, round(burn_in * FLOW_DT / step))
+        return lyapunov_spectrum(system, x0, n_steps=steps, burn_in=burn,
+                                 n_orbits=n_orbits, seed=seed, dt=step, method=method,
+                                 rtol=rtol, atol=atol, progress=until_converged)
 
     result = once(n_steps, dt)
     while until_converged and not result.converged and result.n_steps < max_steps:
-        if dt is not None and result.n_outlying_orbits:
+        if dt is not None and method == "rk4" and result.n_outlying_orbits:
             dt = dt / 2  # the same time span at half the step: twice the steps
             steps = 2 * result.n_steps
         else:
@@ -100,14 +105,16 @@ def _run(system, x0, n_steps: int, burn_in: int, n_orbits: int, seed: int,
         a, b = result.exponents_nats[0], fine.exponents_nats[0]
         ea, eb = (r.error_nats[0] for r in (result, fine))
         if abs(a - b) > 1.96 * math.hypot(ea, eb):
+            fix = f"--dt {dt / 4:g}" if method == "rk4" else f"--rtol {rtol / 100:g}"
             step_reason = (f"step-size limited: the largest exponent is {a:.4g} at dt {dt:g} "
-                           f"but {b:.4g} at dt {dt / 2:g}; rerun with --dt {dt / 4:g}")
+                           f"but {b:.4g} at dt {dt / 2:g}; rerun with {fix}")
         result = fine
     return result, step_reason
 
 
 def check_lyapunov_arguments(n_steps: int | None, n_orbits: int, dt: float | None,
-                             max_steps: int = 2_000_000) -> None:
+                             max_steps: int = 2_000_000, rtol: float = 1e-8,
+                             atol: float = 1e-10) -> None:
     """Refuse run lengths and steps that cannot give a spectrum with an error bar; the
     command line calls it before loading anything, `lyapunov_report` before running."""
     if n_steps is not None and n_steps < 1:
@@ -119,25 +126,32 @@ def check_lyapunov_arguments(n_steps: int | None, n_orbits: int, dt: float | Non
         raise InputError(f"--max-steps {max_steps}: must be >= 1")
     if dt is not None and not (math.isfinite(dt) and dt > 0):
         raise InputError(f"--dt {dt}: the integration step must be a positive number")
+    if not (0 < rtol < 1):
+        raise InputError(f"--rtol {rtol}: the relative tolerance must lie in (0, 1)")
+    if not (math.isfinite(atol) and atol > 0):
+        raise InputError(f"--atol {atol}: the absolute tolerance must be a positive number")
 
 
 def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
                     seed: int = 0, dt: float | None = None, until_converged: bool = False,
-                    max_steps: int = 2_000_000, check_dt: bool = False) -> dict:
+                    max_steps: int = 2_000_000, check_dt: bool = False,
+                    method: str = "dop853", rtol: float = 1e-8, atol: float = 1e-10) -> dict:
     """Lyapunov spectrum (nats per step, per unit time for flows) and Lyapunov dimension,
     with the engine's convergence verdict.
 
-    ``dt`` is a flow's RK4 step (default `FLOW_DT`). ``until_converged`` extends the run
-    (doubling ``n_steps`` up to ``max_steps``, halving ``dt`` when orbits of a flow fall
-    onto a false cycle) until the checks pass; ``check_dt`` reruns a flow at half the
-    step and reports the finer run, marked not converged when the two disagree.
+    ``dt`` is a flow's sampling interval (default `FLOW_DT`), integrated by ``method``:
+    adaptive DOP853 to ``rtol``/``atol`` (default) or RK4 with step ``dt``; the burn-in is
+    ``FLOW_BURN_IN`` time units whatever ``dt``. ``until_converged`` extends the run
+    (doubling ``n_steps`` up to ``max_steps``, halving an RK4 ``dt`` when orbits of a flow
+    fall onto a false cycle) until the checks pass; ``check_dt`` reruns a flow at half
+    the step and reports the finer run, marked not converged when the two disagree.
 
     JSON conventions: an exponent of -inf is the string "-inf"; every null has a
     ``<key>_reason`` sibling; ``lyapunov_converged`` is a bool and, when false,
     ``lyapunov_converged_reason`` says why and ``lyapunov_suggested_steps`` how long a
     run may converge.
     """
-    check_lyapunov_arguments(n_steps, n_orbits, dt, max_steps)
+    check_lyapunov_arguments(n_steps, n_orbits, dt, max_steps, rtol, atol)
     if isinstance(target, Process):
         system, x0, entropy_kind = BeliefIFS(target), target.pi, "entropy_rate"
         dt = None
@@ -145,7 +159,8 @@ def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
         dt = (dt or FLOW_DT) if isinstance(target, SymbolicFlow) else None
         system, x0, entropy_kind = target, None, "input_entropy"
     result, step_reason = _run(system, x0, n_steps or 20_000, _burn_in(target), n_orbits,
-                               seed, dt, until_converged, max_steps, check_dt)
+                               seed, dt, until_converged, max_steps, check_dt, method, rtol,
+                               atol)
     exponents, stderr, reasons = _spectrum(result)
     converged = result.converged and step_reason is None
     why = "; ".join(r for r in (result.converged_reason, step_reason) if r) or None
@@ -166,6 +181,7 @@ def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
     }
     if result.dt:
         info["dt"] = float(result.dt)
+        info["integrator"] = method
     if not converged:
         info["lyapunov_suggested_steps"] = int(result.suggested_steps or 2 * result.n_steps)
     reasons["lyapunov_dimension"] = ("the Kaplan-Yorke sum of the exponents is undefined "
@@ -175,10 +191,10 @@ def lyapunov_report(target, n_steps: int | None = None, n_orbits: int = 16,
 
 def _burn_in(target) -> int:
     """Steps discarded before averaging: beliefs forget ``pi`` fast; flows need more steps
-    (of ``FLOW_DT``) than maps to reach their attractor."""
+    (of ``FLOW_DT``: `FLOW_BURN_IN` time units) than maps to reach their attractor."""
     if isinstance(target, Process):
         return 500
-    return 2_000 if isinstance(target, SymbolicFlow) else 1_000
+    return round(FLOW_BURN_IN / FLOW_DT) if isinstance(target, SymbolicFlow) else 1_000
 
 
 def cloud_coordinates(target, points: np.ndarray) -> np.ndarray:
