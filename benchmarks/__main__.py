@@ -3,7 +3,7 @@
 import importlib
 
 MODULES = ["bench_startup", "bench_generation", "bench_chaos_game", "bench_dimension",
-           "bench_lyapunov"]
+           "bench_lyapunov", "bench_training"]
 
 
 def main() -> None:

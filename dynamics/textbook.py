@@ -139,10 +139,11 @@ CATALOGUE: dict[str, TextbookEntry] = {
                     Parameter("c", -0.38, "(-oo, oo)", "growth rate of z")),
         initial=(1.0, 1.0, 1.0),
         citation="H.-K. Chen, C.-I. Lee, Chaos Solitons Fractals 21, 957 (2004); largest "
-        "exponent 0.141 from RK4 at dt 0.005 and adaptive DOP853 (dysts catalogue); the "
+        "exponent 0.141 from RK4 at dt 0.005 and an independent adaptive code; here "
+        "0.1422 +- 0.0007 from 16 DOP853 orbits (rtol 1e-10) of 4000 time units each; the "
         "exponents sum to a + b + c.",
-        reference={"exponents": (0.141, 0.0, -5.521),
-                   "lyapunov_dimension": 2.0 + 0.141 / 5.521},
+        reference={"exponents": (0.1422, 0.0, -5.5222),
+                   "lyapunov_dimension": 2.0 + 0.1422 / 5.5222},
     ),
     "sierpinski": TextbookEntry(
         kind="ifs",

@@ -1,15 +1,19 @@
 """Every bad input gets one clear error line, never a traceback or a wrong number.
 
 `CASES` is the table: ``(id, setup, fragment)``. ``setup(tmp_path)`` returns the argv for
-`analysis.cli.main` (making any files the case needs in ``tmp_path``); the command must
-return 2 with nothing on stdout and one stderr line containing ``fragment``. Append rows
-for new classes of bad input.
+`analysis.cli.main` (making any files the case needs in ``tmp_path``); an `OnTrainedRun`
+setup gets a copy of a small trained run folder too. The command must return 2 with
+nothing on stdout and one stderr line containing ``fragment``. Append rows for new classes
+of bad input.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -176,6 +180,51 @@ def many_states(n: int) -> Setup:
     return spec_json({"matrices": [rows]})
 
 
+# `beliefscope train` flags of a tiny transformer; `tiny_run` trains Mess3 with them.
+TINY_NET = ["--n-layers", "1", "--d-model", "8", "--n-heads", "2", "--n-ctx", "4",
+            "--batch-size", "16"]
+
+
+class OnTrainedRun:
+    """A case on a copy (in ``tmp_path``) of the run folder `tiny_run` (20 steps of Mess3
+    with `TINY_NET`): ``make(run_dir)`` may damage the copy, and returns the argv."""
+
+    def __init__(self, make: Callable[[Path], list[str]]):
+        self.make = make
+
+    def __call__(self, tmp_path: Path, trained: Path) -> list[str]:
+        return self.make(Path(shutil.copytree(trained, tmp_path / "run")))
+
+
+def probe_damaged(damage: Callable[[Path], object]) -> OnTrainedRun:
+    def make(run_dir: Path) -> list[str]:
+        damage(run_dir)
+        return ["probe", str(run_dir)]
+
+    return OnTrainedRun(make)
+
+
+def truncate_last_checkpoint(run_dir: Path) -> None:
+    last = sorted((run_dir / "checkpoints").glob("step_*.safetensors"))[-1]
+    last.write_bytes(last.read_bytes()[: last.stat().st_size // 2])
+
+
+def train_into(*args: str) -> Setup:
+    """``train mess3`` of the tiny transformer (``args`` override its flags) into a new
+    folder."""
+    return lambda tmp_path: ["train", "mess3", *TINY_NET, *args, "--out", str(tmp_path / "run")]
+
+
+def probe_empty_folder(tmp_path: Path) -> list[str]:
+    (tmp_path / "run").mkdir()
+    return ["probe", str(tmp_path / "run")]
+
+
+def train_into_a_file(tmp_path: Path) -> list[str]:
+    (tmp_path / "run").write_text("not a folder")
+    return train_into()(tmp_path)
+
+
 STRUCTURED = np.zeros(100, dtype=[("x", "f8"), ("y", "f8")])
 
 CASES: list[tuple[str, Setup, str]] = [
@@ -280,13 +329,67 @@ CASES: list[tuple[str, Setup, str]] = [
     ("system-no-kind-payload", spec_toml('kind = "map"\nvariables = ["x"]\n'
                                          'equations = ["x.__class__"]\n', "lyapunov"),
      "attribute access"),
+    # Run folders
+    ("probe-missing-folder", missing_folder("probe", "{missing}/run"),
+     "no such run folder; train one with `beliefscope train PROCESS --out"),
+    ("probe-folder-without-config", probe_empty_folder, "config.json: missing (run config)"),
+    ("probe-corrupt-config", probe_damaged(lambda d: (d / "config.json").write_text('{"form')),
+     "config.json: corrupt run config (not JSON"),
+    ("probe-not-a-run-config",
+     probe_damaged(lambda d: (d / "config.json").write_text('{"steps": 3}')),
+     "not a beliefscope run config"),
+    ("probe-truncated-checkpoint", probe_damaged(truncate_last_checkpoint),
+     "step_0000020.safetensors: truncated or altered"),
+    ("probe-no-checkpoints", probe_damaged(lambda d: shutil.rmtree(d / "checkpoints")),
+     "no checkpoints yet; rerun the training command"),
+    ("probe-no-such-hook",
+     OnTrainedRun(lambda d: ["probe", str(d), "--layers", "blocks.9.hook_resid_post"]),
+     "--layers blocks.9.hook_resid_post: no such hook in this model; available: hook_embed, "
+     "hook_pos_embed, blocks.0.hook_resid_pre"),
+    ("probe-unknown-device", OnTrainedRun(lambda d: ["probe", str(d), "--device", "tpu"]),
+     "--device tpu: expected cpu, cuda, cuda:N or auto"),
+    ("train-fewer-steps-than-reached",
+     OnTrainedRun(lambda d: ["train", "mess3", *TINY_NET, "--steps", "5", "--out", str(d)]),
+     "--steps 5 is smaller than the step 20 this run has reached"),
+    ("train-other-param-into-run",
+     OnTrainedRun(lambda d: ["train", "mess3", "--param", "x=0.05", *TINY_NET, "--steps", "20",
+                             "--out", str(d)]),
+     "holds a different run (process: definition, params differ from this command)"),
+    ("train-other-width-into-run",
+     OnTrainedRun(lambda d: ["train", "mess3", *TINY_NET, "--d-model", "16", "--steps", "20",
+                             "--out", str(d)]),
+     "holds a different run (model: d_head, d_mlp, d_model differ"),
+    ("train-out-is-a-file", train_into_a_file, "exists and is not a folder"),
+    # Training settings
+    ("train-heads-do-not-divide", train_into("--d-model", "10", "--n-heads", "4"),
+     "--d-model 10 is not divisible by --n-heads 4"),
+    ("train-steps-zero", train_into("--steps", "0"), "--steps 0: must be >= 1"),
+    ("train-batch-zero", train_into("--batch-size", "0"), "--batch-size 0: must be >= 1"),
+    ("train-lr-negative", train_into("--lr", "-1"),
+     "--lr -1.0: the learning rate must be a positive number"),
+    ("train-lr-nan", train_into("--lr", "nan"), "--lr nan: the learning rate must be"),
+    ("train-lr-inf", train_into("--lr", "inf"), "lr must be a finite number >= 0, got inf"),
+    ("train-unknown-device", train_into("--device", "tpu"),
+     "--device tpu: expected cpu, cuda, cuda:N or auto"),
 ]
 
 
-@pytest.mark.parametrize(("setup", "fragment"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
-def test_bad_input_is_one_clear_line(capsys, tmp_path, setup, fragment):
-    code = cli.main(setup(tmp_path))
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory) -> Path:
+    """What `beliefscope train mess3 TINY_NET --steps 20 --out RUN` writes."""
+    import torch
+
+    run_dir = tmp_path_factory.mktemp("tiny") / "run"
+    threads = torch.get_num_threads()
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = cli.main(["train", "mess3", *TINY_NET, "--steps", "20", "--out", str(run_dir)])
+    torch.set_num_threads(threads)
+    assert code == 0
+    return run_dir
+
+
+def one_clear_line(capsys, argv: list[str], fragment: str) -> None:
+    code = cli.main(argv)
     out = capsys.readouterr()
     assert code == 2
     assert out.out == ""
@@ -294,6 +397,21 @@ def test_bad_input_is_one_clear_line(capsys, tmp_path, setup, fragment):
     assert len(lines) == 1 and lines[0].startswith("beliefscope ")
     assert ": error: " in lines[0] and fragment in lines[0]
     assert "Traceback" not in out.err
+
+
+def rows(on_trained_run: bool) -> dict:
+    chosen = [c for c in CASES if isinstance(c[1], OnTrainedRun) == on_trained_run]
+    return {"argvalues": [c[1:] for c in chosen], "ids": [c[0] for c in chosen]}
+
+
+@pytest.mark.parametrize(("setup", "fragment"), **rows(on_trained_run=False))
+def test_bad_input_is_one_clear_line(capsys, tmp_path, setup, fragment):
+    one_clear_line(capsys, setup(tmp_path), fragment)
+
+
+@pytest.mark.parametrize(("setup", "fragment"), **rows(on_trained_run=True))
+def test_bad_run_folder_is_one_clear_line(capsys, tmp_path, tiny_run, setup, fragment):
+    one_clear_line(capsys, setup(tmp_path, tiny_run), fragment)
 
 
 def test_the_table_ids_are_unique():

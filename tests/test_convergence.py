@@ -173,3 +173,29 @@ def test_slow_flow_default_run_is_honest(name, long_run, tol, seed):
     error = info["lyapunov_spectrum_error_nats"][0]
     assert (not info["lyapunov_converged"]
             or abs(estimate - long_run) <= 1.96 * error + tol)
+
+
+def test_adaptive_and_fixed_step_tangent_propagation_agree():
+    # The same stretch of Lorenz with its tangent frame: RK4 at a fine step against
+    # DOP853 taking its own steps inside 0.1-long intervals.
+    from dynamics._stepping import FlowStepper
+
+    lorenz = get_system("lorenz")
+    x = FlowStepper(lorenz, 0.01, "rk4").states(lorenz.default_x0[None], 500)[-1]
+    q = np.eye(3)[None]
+    fine = FlowStepper(lorenz, 0.0005, "rk4").tangent(x, q, 2000)
+    adaptive = FlowStepper(lorenz, 0.1, "dop853", rtol=1e-11, atol=1e-12).tangent(x, q, 10)
+    np.testing.assert_allclose(adaptive[0], fine[0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(adaptive[1], fine[1], rtol=1e-5, atol=1e-4 * abs(fine[1]).max())
+
+
+@pytest.mark.slow  # about 40 s
+def test_chen_lee_has_no_false_cycle_at_the_default_step():
+    # RK4 at dt 0.01 traps 2-4 of 16 orbits on a false cycle (exponent near 0); the
+    # default adaptive integration keeps every orbit chaotic, and the interval covers the
+    # long-run value (0.1422 +- 0.0007, see the textbook entry).
+    result = lyapunov_spectrum(get_system("chen_lee"), n_steps=100_000, burn_in=2_000,
+                               n_orbits=16, dt=0.01)
+    assert result.n_outlying_orbits == 0 and result.per_orbit_nats[:, 0].min() > 0.1
+    assert result.converged
+    assert abs(result.exponents_nats[0] - 0.1422) <= 1.96 * result.error_nats[0] + 0.0007

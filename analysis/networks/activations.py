@@ -292,11 +292,14 @@ class PositionLosses:
     stderr_nats : ndarray, shape (n_ctx,)
         Standard error of ``nats`` (0 when exact; NaN from a single sequence).
     exact : bool
+    row_nats : ndarray, shape (m,)
+        Each prefix row's cross-entropy, in the row order of the `Prefixes`.
     """
 
     nats: np.ndarray
     stderr_nats: np.ndarray
     exact: bool
+    row_nats: np.ndarray | None = None
 
 
 def default_hooks(model, tokens) -> list[str]:
@@ -476,4 +479,4 @@ def position_losses(model, prefixes: Prefixes, batch_size: int = 1024, *, device
         stderr = np.full(n_ctx, np.nan)
         many = count > 1
         stderr[many] = np.sqrt(sq[many] / (count[many] - 1) / count[many])
-    return PositionLosses(nats=nats, stderr_nats=stderr, exact=prefixes.exact)
+    return PositionLosses(nats=nats, stderr_nats=stderr, exact=prefixes.exact, row_nats=ce)

@@ -58,6 +58,8 @@ def write_checkpoint(path: Path, tensors: dict[str, torch.Tensor], info: dict) -
     """Tensors to ``path.safetensors``, then ``info`` (+ their sha256) to ``path.json``."""
     weights = path.with_suffix(".safetensors")
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
+    # An old JSON beside new tensors would read as a corrupt checkpoint after a kill here.
+    path.with_suffix(".json").unlink(missing_ok=True)
     atomic_write(weights, lambda p: save_file(tensors, str(p)))
     write_json(path.with_suffix(".json"), {**info, "sha256": _sha256(weights)})
 

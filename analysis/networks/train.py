@@ -153,7 +153,10 @@ def evaluate(model: torch.nn.Module, prefixes: Prefixes, device=None) -> dict:
 
     Returns ``loss_nats`` and ``floor_nats`` (n_ctx,), ``loss_ratio`` (mean loss over mean
     floor), ``worst_position_ratio`` (the largest per-position ratio), ``excess_nats`` (mean
-    loss minus mean floor), ``exact`` and, for sampled prefixes, ``loss_stderr_nats``.
+    loss minus mean floor) and ``exact``. For sampled prefixes also the standard errors
+    ``loss_stderr_nats`` (n_ctx,), ``loss_ratio_stderr`` and ``worst_position_ratio_stderr``
+    (the delta method on the paired per-prefix losses and floors, whole sequences as the
+    independent units, since the positions of one sequence are correlated).
     """
     losses = position_losses(model, prefixes, device=device)
     p, w, pos = prefixes.next_token_probs, prefixes.weights, prefixes.position
@@ -174,7 +177,22 @@ def evaluate(model: torch.nn.Module, prefixes: Prefixes, device=None) -> dict:
     }
     if not prefixes.exact:
         out["loss_stderr_nats"] = losses.stderr_nats.tolist()
+        ce = losses.row_nats
+        worst = int(np.argmax(ratios))
+        at = pos == worst
+        out["loss_ratio_stderr"] = _ratio_stderr(
+            np.bincount(prefixes.group, ce), np.bincount(prefixes.group, h))
+        out["worst_position_ratio_stderr"] = _ratio_stderr(ce[at], h[at])
     return out
+
+
+def _ratio_stderr(a: np.ndarray, b: np.ndarray) -> float:
+    """Standard error of ``sum(a) / sum(b)`` over independent pairs ``(a_i, b_i)``."""
+    n = len(a)
+    if n < 2 or b.sum() <= 0:
+        return math.nan
+    ratio = a.sum() / b.sum()
+    return float(np.sqrt(np.sum((a - ratio * b) ** 2) / (n * (n - 1))) / b.mean())
 
 
 def _batch(process: Process, config: TrainConfig, n_ctx: int, step: int, device):
@@ -311,8 +329,7 @@ def train(process: Process, model_config: dict, config: TrainConfig, run_dir: st
                                     if k.startswith("optim.")}, info["optimizer"])
         step, tokens_seen, seconds = info["step"], info["tokens_seen"], info["train_seconds"]
         rows = [r for r in read_metrics(run_dir) if r["step"] <= step]
-    else:
-        write_json(run_dir / "config.json", wanted)
+    write_json(run_dir / "config.json", wanted)  # records a grown --steps
     resumed_from = step
     schedule = set(checkpoint_steps(config.steps))
     # Checkpoints are evaluated on a fixed sample (cheap, and soft targets keep its error

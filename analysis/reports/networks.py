@@ -62,8 +62,9 @@ def train_report(result) -> dict:
         "loss_nats": m["loss_nats"],
         "floor_nats": m["floor_nats"],
     }
-    if "loss_stderr_nats" in m:
-        info["loss_stderr_nats"] = m["loss_stderr_nats"]
+    for key in ("loss_stderr_nats", "loss_ratio_stderr", "worst_position_ratio_stderr"):
+        if key in m:  # sampled evaluation: the estimates' standard errors
+            info[key] = m[key]
     return explain_nulls(info, _RATIOS)
 
 
@@ -96,9 +97,10 @@ def probe_report(run_dir: str | Path, layers: list[str] | None = None, seed: int
     `Prefixes` (for the figure's weights).
     """
     from analysis.networks import collect_activations, load_run, prefix_dataset
-    from analysis.networks.train import evaluate
+    from analysis.networks.train import evaluate, resolve_device
     from analysis.probes import probe
 
+    device = str(resolve_device(device))  # "auto" is no torch device
     run = load_run(run_dir, device=device)
     names = _layers(run, layers)
     prefixes = prefix_dataset(run.process, run.n_ctx,
