@@ -27,7 +27,7 @@ from processes.errors import InputError
 from .io import save_figure
 from .networks.activations import Activations
 
-__all__ = ["CONCAT", "LayerScore", "LinearProbe", "ProbeReport", "plot_probe", "probe",
+__all__ = ["ALPHAS", "CONCAT", "LayerScore", "LinearProbe", "ProbeReport", "plot_probe", "probe",
            "weighted_r2"]
 
 CONCAT = "concat"
@@ -89,6 +89,42 @@ def _chunks(m: int):
     return (slice(start, min(start + _CHUNK, m)) for start in range(0, m, _CHUNK))
 
 
+class _RidgePath:
+    """Weighted moments of standardised features, eigendecomposed once, so that ridge
+    solutions for many ``alpha`` cost one small matrix product each (cross-validation).
+
+    ``X`` (m, d) any float dtype, ``y`` (m, n_out) float64, ``w`` (m,) non-negative.
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, fit_intercept: bool):
+        w = w / w.sum()
+        d = X.shape[1]
+        self.mu = np.zeros(d)
+        self.y_mean = w @ y if fit_intercept else np.zeros(y.shape[1])
+        if fit_intercept:
+            for rows in _chunks(len(X)):
+                self.mu += w[rows] @ X[rows].astype(np.float64)
+        cov, cross = np.zeros((d, d)), np.zeros((d, y.shape[1]))
+        for rows in _chunks(len(X)):
+            xc = X[rows].astype(np.float64) - self.mu  # (chunk, d)
+            wx = xc * w[rows, None]
+            cov += wx.T @ xc
+            cross += wx.T @ (y[rows] - self.y_mean)
+        scale = np.sqrt(np.diag(cov))
+        # A constant feature carries nothing; scaling it by 1 keeps it at 0.
+        scale[scale <= _RANK_TOL * max(scale.max(), 0.0)] = 1.0
+        evals, evecs = np.linalg.eigh(cov / np.outer(scale, scale))
+        keep = evals > _RANK_TOL * max(evals.max(), 0.0)
+        self.scale, self.evals, self.evecs = scale, evals[keep], evecs[:, keep]
+        self.projected = self.evecs.T @ (cross / scale[:, None])  # (rank, n_out)
+
+    def solve(self, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficients (d, n_out) in the features' units and the intercept (n_out,)."""
+        coef = self.evecs @ (self.projected / (self.evals + alpha)[:, None])
+        coef /= self.scale[:, None]
+        return coef, self.y_mean - self.mu @ coef
+
+
 class LinearProbe(RegressorMixin, BaseEstimator):
     """Weighted ridge regression on standardised features, solved in float64.
 
@@ -135,28 +171,8 @@ class LinearProbe(RegressorMixin, BaseEstimator):
             raise InputError(f"y must hold {len(X)} finite rows (one per row of X), got "
                              f"shape {y.shape}")
         w = _check_weights(sample_weight, len(X))
-        w = w / w.sum()
+        coef, intercept = _RidgePath(X, y, w, self.fit_intercept).solve(self.alpha)
         d = X.shape[1]
-        mu = np.zeros(d)
-        y_mean = w @ y if self.fit_intercept else np.zeros(y.shape[1])
-        if self.fit_intercept:
-            for rows in _chunks(len(X)):
-                mu += w[rows] @ X[rows].astype(np.float64)
-        cov, cross = np.zeros((d, d)), np.zeros((d, y.shape[1]))
-        for rows in _chunks(len(X)):
-            xc = X[rows].astype(np.float64) - mu  # (chunk, d)
-            wx = xc * w[rows, None]
-            cov += wx.T @ xc
-            cross += wx.T @ (y[rows] - y_mean)
-        scale = np.sqrt(np.diag(cov))
-        # A constant feature carries nothing; scaling it by 1 keeps it at 0.
-        scale[scale <= _RANK_TOL * max(scale.max(), 0.0)] = 1.0
-        evals, evecs = np.linalg.eigh(cov / np.outer(scale, scale))
-        keep = evals > _RANK_TOL * max(evals.max(), 0.0)
-        evecs = evecs[:, keep]
-        coef = evecs @ ((evecs.T @ (cross / scale[:, None])) / (evals[keep] + self.alpha)[:, None])
-        coef /= scale[:, None]
-        intercept = y_mean - mu @ coef
         self.coef_, self.intercept_ = (coef[:, 0], intercept[0]) if y_1d else (coef, intercept)
         self.n_features_in_ = d
         return self
@@ -204,14 +220,18 @@ class LayerScore:
         quotes it (Shai et al. 2024). With exact prefixes each distinct prefix counts
         once, so deep, rare prefixes dominate it.
     shuffle_r2 : float
-        `weighted_r2` on the same held-out rows of a probe fitted to training targets
-        permuted across training rows: about 0, slightly below.
+        `weighted_r2` on the same held-out rows of a probe fitted with the training
+        activations permuted against their (target, weight) pairs: about 0, slightly
+        below.
+    alpha : float
+        The ridge strength used (chosen by cross-validation unless fixed).
     """
 
     r2: float
     mse: float
     mse_unweighted: float
     shuffle_r2: float
+    alpha: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -303,9 +323,38 @@ def _score(y, pred, w) -> tuple[float, float, float]:
     return weighted_r2(y, pred, w), float(w @ err / w.sum()), float(err.mean())
 
 
+ALPHAS = tuple(float(a) for a in np.logspace(-4, 2, 7))
+"""The ridge strengths cross-validation chooses from (standardised scale)."""
+_FOLDS = 4
+
+
+def _cv_alpha(X: np.ndarray, y: np.ndarray, w: np.ndarray, group: np.ndarray,
+              rng: np.random.Generator) -> float:
+    """The `ALPHAS` entry with the least weighted squared error over group folds of the
+    training rows: a few thousand distinct prefixes (RRXOR) against 320 concatenated
+    features overfit at a small fixed alpha, while Mess3's 88k prefixes want it small."""
+    groups = np.unique(group)
+    if len(groups) < 2 * _FOLDS:
+        return ALPHAS[len(ALPHAS) // 2]
+    fold_of = dict(zip(rng.permutation(groups), np.arange(len(groups)) % _FOLDS,
+                       strict=True))
+    fold = np.array([fold_of[g] for g in group])
+    errors = np.zeros(len(ALPHAS))
+    for k in range(_FOLDS):
+        held = fold == k
+        if w[~held].sum() <= 0 or w[held].sum() <= 0:
+            continue
+        path = _RidgePath(X[~held], y[~held], w[~held], fit_intercept=True)
+        X_held = X[held].astype(np.float64)
+        for i, alpha in enumerate(ALPHAS):
+            coef, intercept = path.solve(alpha)
+            errors[i] += w[held] @ ((X_held @ coef + intercept - y[held]) ** 2).sum(axis=1)
+    return ALPHAS[int(np.argmin(errors))]
+
+
 def probe(activations: Activations, target: str = "belief", *, test_fraction: float = 0.2,
           seed: int | np.random.Generator | None = 0, layers=None,
-          alpha: float = 1e-3) -> ProbeReport:
+          alpha: float | str = "cv") -> ProbeReport:
     """Fit a `LinearProbe` per hook and on their concatenation; score on held-out groups.
 
     Parameters
@@ -320,8 +369,10 @@ def probe(activations: Activations, target: str = "belief", *, test_fraction: fl
         Seed of the split and of the shuffled control.
     layers : sequence of str, optional
         Hooks to probe, in order (all of ``activations.hooks`` by default).
-    alpha : float, default=1e-3
-        `LinearProbe` ridge strength.
+    alpha : float or "cv", default="cv"
+        `LinearProbe` ridge strength, or "cv": chosen per hook from `ALPHAS` by 4-fold
+        cross-validation over the training sequences (the shuffled control chooses its
+        own, so it shrinks to the mean as it should).
 
     Returns
     -------
@@ -345,14 +396,28 @@ def probe(activations: Activations, target: str = "belief", *, test_fraction: fl
     rng = np.random.default_rng(seed)  # a Generator passes through unchanged
     test = _test_rows(prefixes.group, test_fraction, rng)
     train = ~test
-    shuffled = y[train][rng.permutation(int(train.sum()))]
+    # The control breaks the pairing of activations with (target, weight) pairs: each
+    # target keeps its own weight, so the control's weighted target distribution is the
+    # real one. Permuting targets alone would hand a heavy prefix the extreme belief of a
+    # rare one (a GHMM's beliefs leave the simplex far), skewing the control's mean.
+    shuffle = rng.permutation(int(train.sum()))
+
+    if not (alpha == "cv" or (isinstance(alpha, Real) and not isinstance(alpha, bool)
+                              and alpha >= 0)):
+        raise InputError(f"alpha must be a number >= 0 or 'cv', got {alpha!r}")
+    groups = prefixes.group[train]
 
     def fit(X) -> tuple[LayerScore, np.ndarray]:
         X_train = X[train]
-        pred = LinearProbe(alpha).fit(X_train, y[train], w[train]).predict(X)
-        control = LinearProbe(alpha).fit(X_train, shuffled, w[train]).predict(X[test])
+        a = _cv_alpha(X_train, y[train], w[train], groups, rng) if alpha == "cv" else alpha
+        X_shuffled = X_train[shuffle]
+        a_control = (_cv_alpha(X_shuffled, y[train], w[train], groups, rng) if alpha == "cv"
+                     else alpha)
+        pred = LinearProbe(a).fit(X_train, y[train], w[train]).predict(X)
+        control = LinearProbe(a_control).fit(X_shuffled, y[train], w[train]).predict(X[test])
         scores = _score(y[test], pred[test], w[test])
-        return LayerScore(*scores, shuffle_r2=weighted_r2(y[test], control, w[test])), pred
+        return LayerScore(*scores, shuffle_r2=weighted_r2(y[test], control, w[test]),
+                          alpha=float(a)), pred
 
     per_layer, best, best_pred = {}, None, None
     for name in names:
@@ -422,8 +487,18 @@ def plot_probe(beliefs_true, beliefs_pred, weights=None, *, axes=None,
     panels = ((axes[0], true[order], "ground truth beliefs"),
               (axes[1], pred[order], f"linear probe prediction (R² = {r2:.4f})"))
     if true.shape[1] <= 3:
+        from dynamics.plots import simplex_coordinates
+
+        # One frame for both panels, around the simplex and the true beliefs (a GHMM's
+        # leave the simplex), so the panels compare point for point.
+        xy = np.vstack([simplex_coordinates(np.eye(true.shape[1])),
+                        simplex_coordinates(true)])
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        pad = 0.06 * (hi - lo).max()
         for ax, points, label in panels:
             plot_simplex(points, ax=ax, s=sizes, title=label, colors=colors)
+            ax.set_xlim(lo[0] - pad, hi[0] + pad)
+            ax.set_ylim(lo[1] - pad, hi[1] + pad)
     else:
         mean, basis, share = _weighted_pca(true, w)
         xy_true = (true[order] - mean) @ basis
