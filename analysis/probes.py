@@ -494,7 +494,7 @@ def plot_probe(beliefs_true, beliefs_pred, weights=None, *, axes=None,
         xy = np.vstack([simplex_coordinates(np.eye(true.shape[1])),
                         simplex_coordinates(true)])
         lo, hi = xy.min(axis=0), xy.max(axis=0)
-        pad = 0.06 * (hi - lo).max()
+        pad = 0.06 * max((hi - lo).max(), 1.0)  # one state: a single point, no extent
         for ax, points, label in panels:
             plot_simplex(points, ax=ax, s=sizes, title=label, colors=colors)
             ax.set_xlim(lo[0] - pad, hi[0] + pad)

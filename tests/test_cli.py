@@ -74,7 +74,7 @@ def test_every_option_has_help_text_and_the_version_is_printed(capsys):
     parser = build_parser()
     (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     assert set(sub.choices) == {"list", "describe", "msp", "attractor", "lyapunov",
-                                "dimension", "train", "probe"}
+                                "dimension", "train", "probe", "reproduce", "sweep"}
     for name, command in sub.choices.items():
         for action in command._actions:
             assert action.help, f"{name} {action.option_strings or action.dest}"

@@ -3,7 +3,9 @@
 - `processes`: ``list``, ``describe``, ``msp``;
 - `dynamics`: ``attractor``, ``lyapunov``;
 - `geometry`: ``dimension``;
-- `networks`: ``train``, ``probe``.
+- `networks`: ``train``, ``probe``;
+- `pipeline`: ``reproduce``;
+- `sweep`: ``sweep``.
 
 Only the standard library is imported to build the parser, so ``--help``, ``--version``
 and argument errors answer at once; each command imports what it computes with.
@@ -17,7 +19,7 @@ import sys
 
 from processes.errors import BeliefscopeError
 
-from . import dynamics, geometry, networks, processes
+from . import dynamics, geometry, networks, pipeline, processes, sweep
 
 __all__ = ["build_parser", "main"]
 
@@ -49,13 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Computational mechanics of processes, belief dynamics and networks.")
     parser.add_argument("--version", action="version", version=f"beliefscope {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (processes, dynamics, geometry, networks):
+    for group in (processes, dynamics, geometry, networks, pipeline, sweep):
         group.register(sub, _Formatter)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; return its exit status (0, 2 for bad input, 130 if interrupted).
+    """Run one command; return its exit status (0; 1 when a sweep ran but some of its
+    points failed; 2 for bad input; 130 if interrupted).
 
     Every error a user can cause is a `processes.BeliefscopeError` (or an `OSError` from
     the file system): one line on stderr, no traceback. Anything else is a bug and keeps
@@ -63,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     try:
-        args.run(args)
+        status = args.run(args)
     except BrokenPipeError:
         # `beliefscope ... | head`: the reader left; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         # Ctrl-C is an answer, not a crash; outputs are atomic, so nothing is half written.
         print(f"beliefscope {args.command}: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

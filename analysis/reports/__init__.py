@@ -16,12 +16,13 @@ from .dynamics import (
 from .msp import msp_report
 from .networks import PROBE_LAYERS, model_config_for, probe_report, train_report
 from .nulls import explain_nulls, json_number, unexplained_nulls
-from .targets import build_process, resolve_process, resolve_target
+from .targets import build_process, resolve_process, resolve_target, target_from_definition
 
 __all__ = [
     "PROBE_LAYERS", "model_config_for", "probe_report", "train_report",
     "attractor_report", "build_process", "check_attractor_points",
     "check_lyapunov_arguments", "cloud_coordinates",
     "describe_process", "explain_nulls", "format_summary", "json_number", "lyapunov_report",
-    "msp_report", "null_reasons", "resolve_process", "resolve_target", "unexplained_nulls",
+    "msp_report", "null_reasons", "resolve_process", "resolve_target",
+    "target_from_definition", "unexplained_nulls",
 ]

@@ -14,7 +14,7 @@ from dynamics.system_spec import system_from_dict
 from processes import ParameterError, Process, get_process, list_processes, load_process
 from processes.spec import process_from_dict, read_spec
 
-__all__ = ["build_process", "resolve_process", "resolve_target"]
+__all__ = ["build_process", "resolve_process", "resolve_target", "target_from_definition"]
 
 
 def build_process(load: Callable[..., Process], source, **params: float) -> Process:
@@ -52,12 +52,7 @@ def resolve_target(name: str | None, file: str | Path | None,
     """
     values = dict(params or {})
     if file:
-        data = read_spec(file, "spec")
-        if "kind" in data:
-            system = system_from_dict(data, file)
-            return system.with_params(**values) if values else system
-        return build_process(lambda source, **p: process_from_dict(data, str(source), **p),
-                             file, **values)
+        return target_from_definition(read_spec(file, "spec"), file, values)
     if not name:
         raise ParameterError("name a process or system (e.g. mess3, henon) or give --file")
     if name in list_processes():
@@ -68,3 +63,18 @@ def resolve_target(name: str | None, file: str | Path | None,
         f"unknown process or system {name!r}; processes: {', '.join(list_processes())}; "
         f"systems: {', '.join(list_systems())}"
     )
+
+
+def target_from_definition(data: Mapping, source: str | Path,
+                           params: Mapping[str, float] | None = None):
+    """A process or a dynamical system from the parsed content of a spec file (a
+    ``kind`` key makes it a system), named after ``source`` where it has no name.
+
+    What a worker that cannot read the file rebuilds the target from.
+    """
+    values = dict(params or {})
+    if "kind" in data:
+        system = system_from_dict(dict(data), source)
+        return system.with_params(**values) if values else system
+    return build_process(lambda src, **p: process_from_dict(dict(data), str(src), **p),
+                         source, **values)

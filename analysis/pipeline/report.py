@@ -1,0 +1,112 @@
+"""``report.md``: a reproduction's findings stated against what the theory predicts."""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["render_report"]
+
+
+def _num(value, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.{digits}g}"
+
+
+def _why(metrics: dict, key: str) -> str:
+    reason = metrics.get(f"{key}_reason")
+    return f" ({reason})" if metrics.get(key) is None and reason else ""
+
+
+def render_report(metrics: dict, figures: dict[str, str]) -> str:
+    """Markdown for ``metrics`` (the reproduction's ``metrics.json``) with the figures
+    (name -> file name relative to the run folder) embedded."""
+    m = metrics
+    lines = [
+        f"# {m['process']}: is the belief geometry in the network?",
+        "",
+        f"{m['model']} trained for {m['steps']} steps ({_num(m['tokens_seen'])} tokens, "
+        f"{_num(m['train_seconds'], 3)} s of training; {_num(m['total_seconds'], 3)} s in "
+        f"all). Parameters: {m['params'] or 'none'}. Entropies in bits, losses in nats.",
+        "",
+        "## The process and its attractor",
+        f"- Entropy rate {_num(m.get('entropy_rate_bits'))} bits; statistical complexity "
+        f"{_num(m.get('statistical_complexity_bits'))} bits"
+        f"{_why(m, 'statistical_complexity_bits')}.",
+        f"- The belief IFS's Lyapunov (statistical complexity) dimension is "
+        f"{_num(m.get('lyapunov_dimension'))}{_why(m, 'lyapunov_dimension')}; box "
+        f"counting gives the attractor's information dimension "
+        f"{_num(m.get('attractor_information_dimension'))}"
+        f"{_why(m, 'attractor_information_dimension')}. Theory: the Lyapunov dimension "
+        "equals D1 when the maps' images barely overlap, and bounds it from above otherwise.",
+    ]
+    if "attractor" in figures:
+        lines += ["", f"![attractor]({figures['attractor']})"]
+    lines += [
+        "",
+        "## Training against the floor",
+        f"- Loss ratio (mean loss over the myopic-entropy floor) {_num(m['loss_ratio'], 6)}, "
+        f"worst position {_num(m.get('worst_position_ratio'), 6)}. Theory: no predictor "
+        "goes below 1; the Bayes-optimal one reaches 1 at every position.",
+    ]
+    if "loss" in figures:
+        lines += ["", f"![loss per position]({figures['loss']})"]
+    lines += [
+        "",
+        "## Beliefs in the activations",
+        f"- Held-out linear probe R² {_num(m['probe_r2'])} from `{m.get('best_layer')}`, "
+        f"{_num(m['concat_r2'])} from all residual hooks side by side; a probe fitted to "
+        f"shuffled beliefs scores {_num(m.get('shuffle_r2'))}. The next-token distribution "
+        f"is decoded with R² {_num(m.get('next_token_probe_r2'))}. Theory (Shai et al. "
+        "2024): a network at the floor must carry the belief, and a transformer's residual "
+        "stream holds it linearly, so R² near 1.",
+        f"- Representational similarity between belief distances and activation distances "
+        f"{_num(m.get('rsa_correlation'))}{_why(m, 'rsa_correlation')}; linear CKA "
+        f"{_num(m.get('cka'))}{_why(m, 'cka')}; Wasserstein distance between the "
+        f"probe-projected cloud and the Blackwell measure "
+        f"{_num(m.get('wasserstein_distance'))}{_why(m, 'wasserstein_distance')}.",
+        f"- Information dimension of the probe-projected activations "
+        f"{_num(m.get('probe_information_dimension'))}"
+        f"{_why(m, 'probe_information_dimension')}, of the raw activations in their top "
+        f"principal components {_num(m.get('activation_information_dimension'))}"
+        f"{_why(m, 'activation_information_dimension')} (TwoNN "
+        f"{_num(m.get('activation_twonn_dimension'))}), against the true beliefs' "
+        f"{_num(m.get('prefix_belief_information_dimension'))} on the same prefixes "
+        "(a context resolves the attractor only to its own depth). Theory: an exact "
+        "linear image of the beliefs has the same dimension.",
+    ]
+    for key in ("probe", "scaling"):
+        if key in figures:
+            lines += ["", f"![{key}]({figures[key]})"]
+    lines += [
+        "",
+        "## The learned graph against the mixed-state presentation",
+        f"- Clusters of hidden states against mixed states: homogeneity "
+        f"{_num(m.get('graph_homogeneity'))}, completeness "
+        f"{_num(m.get('graph_completeness'))}, adjusted mutual information "
+        f"{_num(m.get('graph_ami'))}{_why(m, 'graph_ami')}; unifilar: "
+        f"{_num(m.get('graph_unifilarity'))}; isomorphic to the MSP: "
+        f"{_num(m.get('graph_isomorphic'))}{_why(m, 'graph_isomorphic')}. Theory: a "
+        "network that holds beliefs visits one cluster per mixed state, and its clusters "
+        "update unifilarly like the MSP.",
+    ]
+    if "graphs" in figures:
+        lines += ["", f"![the MSP and the learned graph]({figures['graphs']})"]
+    if m.get("rnn_lyapunov_dimension") is not None:
+        lines += [
+            "",
+            "## The RNN as an iterated function system",
+            f"- Lyapunov dimension of the RNN's token maps "
+            f"{_num(m.get('rnn_lyapunov_dimension'))} against the belief IFS's "
+            f"{_num(m.get('lyapunov_dimension'))}. A finding, not a pass mark: the RNN "
+            "need only map its attractor onto the beliefs, not share their contraction.",
+        ]
+    if "emergence" in figures:
+        lines += ["", "## Emergence over training", "",
+                  f"![emergence]({figures['emergence']})"]
+    lines += ["", "All numbers are in `metrics.json`; every null there has a `_reason`.", ""]
+    return "\n".join(lines)

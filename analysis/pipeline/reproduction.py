@@ -1,0 +1,324 @@
+"""``beliefscope reproduce``: describe, sample the attractor, train, probe and compare.
+
+One run folder holds everything: the training run (``config.json``, checkpoints, which
+make a rerun resume), ``metrics.json``, the figures and ``report.md``. Every stage writes
+atomically, and a step that does not apply to the process or the model (a graph
+isomorphism for an infinite MSP, Lyapunov spectra of a transformer) gives ``null`` with a
+``_reason`` instead of failing.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from analysis.io import atomic_write, save_figure, write_json
+from processes import Process
+from processes.errors import BeliefscopeError
+
+from .figures import attractor_figure, loss_figure, scaling_figure
+from .report import render_report
+
+__all__ = ["REQUIRED_METRICS", "Settings", "reproduce"]
+
+REQUIRED_METRICS = (
+    "probe_r2", "concat_r2", "loss_ratio", "attractor_information_dimension",
+    "lyapunov_dimension", "activation_information_dimension", "rsa_correlation", "cka",
+    "wasserstein_distance", "graph_homogeneity", "graph_completeness", "graph_ami",
+    "graph_isomorphic", "train_seconds", "total_seconds",
+)
+"""Keys every ``metrics.json`` holds (a value, or null beside a ``_reason``)."""
+
+# Graphs larger than this are unreadable when drawn (RRXOR's MSP has 36 states).
+_DRAWN_STATES = 60
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes of a reproduction: the defaults, or ``quick`` for demos and tests."""
+
+    steps: int = 2000  # training steps
+    n_ctx: int = 10  # context length (Mess3 at 10: 88,572 distinct prefixes, all exact)
+    attractor_points: int = 200_000  # chaos-game samples of the Blackwell measure
+    lyapunov_steps: int = 20_000  # steps per orbit of the belief IFS's spectrum
+    emergence_sequences: int = 512  # sampled sequences per checkpoint for emergence
+    rnn_steps: int = 2_000  # steps per orbit of an RNN's token-map spectrum
+    dimension_points: int = 20_000  # prefixes drawn by weight for each cloud's dimensions
+    ot_points: int = 2000  # points per cloud in the Wasserstein distance
+
+    @classmethod
+    def quick(cls) -> Settings:
+        return cls(steps=300, n_ctx=8, attractor_points=20_000, lyapunov_steps=2_000,
+                   emergence_sequences=128, ot_points=500, rnn_steps=500,
+                   dimension_points=10_000)
+
+
+class _Stages:
+    """Times each stage and says which one runs (stderr, on a terminal only)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        if self.enabled:
+            print(f"[{time.perf_counter() - self.start:6.1f} s] {name}", file=sys.stderr)
+
+
+def _figure(run_dir: Path, figures: dict, key: str, name: str, draw) -> None:
+    """Draw and save one figure; a failure costs that figure, not the run."""
+    try:
+        save_figure(draw(), run_dir / name)
+    except (ValueError, RuntimeError, TypeError, np.linalg.LinAlgError):
+        return
+    figures[key] = name
+
+
+def reproduce(process: Process, run_dir: str | Path, *, model: str = "transformer",
+              quick: bool = False, device: str = "cpu", process_ref: dict | None = None,
+              seed: int = 0, progress: bool = True, settings: Settings | None = None) -> dict:
+    """Run the whole pipeline into ``run_dir``; return ``metrics.json``'s content.
+
+    Parameters
+    ----------
+    process : Process
+    run_dir : path
+        Created if needed; a folder holding a compatible training run resumes it.
+    model : {'transformer', 'rnn', 'gru', 'lstm'}
+    quick : bool
+        `Settings.quick` sizes (about a minute on a laptop CPU).
+    device : {'cpu', 'cuda', 'auto'}
+    process_ref : dict, optional
+        How to rebuild the process by name (saved with the run).
+    seed : int
+    progress : bool
+        Say which stage runs (on a terminal) and show the training bar.
+    settings : Settings, optional
+        Explicit sizes, overriding ``quick``.
+    """
+    from analysis import compare
+    from analysis.networks import collect_activations, prefix_dataset
+    from analysis.networks.train import TrainConfig, train
+    from analysis.probes import plot_probe, probe
+    from analysis.reports import attractor_report, describe_process, explain_nulls, model_config_for
+    from dynamics import belief_coordinates
+
+    settings = settings or (Settings.quick() if quick else Settings())
+    run_dir = Path(run_dir)
+    stage = _Stages(progress)
+    figures: dict[str, str] = {}
+    metrics: dict = {"process": process.name, "params": dict(process.params),
+                     "model": model, "quick": quick}
+    reasons: dict[str, str] = {}
+
+    stage("describing the process")
+    described = describe_process(process, depth=settings.n_ctx + 1, seed=seed,
+                                 blackwell_points=2 * settings.attractor_points)
+    for key in ("entropy_rate_bits", "statistical_complexity_bits", "excess_entropy_bits",
+                "msp_states", "msp_finite"):
+        if key in described:
+            metrics[key] = described[key]
+            if f"{key}_reason" in described:
+                reasons[key] = described[f"{key}_reason"]
+
+    stage("sampling the attractor")
+    beliefs, cloud, attractor = attractor_report(process, settings.attractor_points, seed=seed,
+                                                 lyapunov_steps=settings.lyapunov_steps)
+    metrics["attractor_information_dimension"] = attractor.get("information_dimension")
+    metrics["attractor_correlation_dimension"] = attractor.get("correlation_dimension")
+    metrics["lyapunov_dimension"] = attractor.get("lyapunov_dimension")
+    metrics["lyapunov_converged"] = attractor.get("lyapunov_converged")
+    for key, source in (("attractor_information_dimension", "information_dimension"),
+                        ("attractor_correlation_dimension", "correlation_dimension"),
+                        ("lyapunov_dimension", "lyapunov_dimension")):
+        if attractor.get(f"{source}_reason"):
+            reasons[key] = attractor[f"{source}_reason"]
+    _figure(run_dir, figures, "attractor", "attractor.png",
+            lambda: attractor_figure(beliefs[:100_000],
+                                     f"{process.name}: the Blackwell measure"))
+
+    stage("training")
+    model_config = model_config_for(model, process, n_ctx=settings.n_ctx)
+    result = train(process, model_config, TrainConfig(steps=settings.steps, seed=seed),
+                   run_dir, process_ref=process_ref, device=device, progress=progress)
+    m = result.metrics
+    metrics.update({k: m[k] for k in ("loss_ratio", "worst_position_ratio", "tokens_seen",
+                                      "train_seconds", "steps")})
+    _figure(run_dir, figures, "loss", "loss_per_position.png",
+            lambda: loss_figure(m["loss_nats"], m["floor_nats"],
+                                f"{process.name}: validation loss against the floor"))
+
+    stage("probing")
+    prefixes = prefix_dataset(process, settings.n_ctx, seed=seed + 1)
+    activations = collect_activations(result.model, prefixes, device=device)
+    belief = probe(activations, "belief", seed=seed)
+    next_token = probe(activations, "next_token", seed=seed)
+    summary = belief.to_dict()
+    metrics.update({k: summary.get(k) for k in ("probe_r2", "concat_r2", "shuffle_r2",
+                                                "best_layer", "probe_mse",
+                                                "probe_mse_unweighted")})
+    per_layer = dict(summary.get("per_layer") or {})
+    for name in [k for k, v in per_layer.items() if v is None]:
+        per_layer[f"{name}_reason"] = summary.get("probe_r2_reason") or (
+            "the beliefs do not vary across prefixes, so R² is undefined")
+    metrics["per_layer_r2"] = per_layer
+    metrics["next_token_probe_r2"] = next_token.to_dict().get("next_token_probe_r2")
+    best, test = belief.best_layer, belief.test_rows
+    projected = belief.predictions[best]  # (m, n) the probe's beliefs, every prefix
+    _figure(run_dir, figures, "probe", "probe.png",
+            lambda: plot_probe(belief.targets[test], projected[test],
+                               prefixes.weights[test],
+                               title=f"{process.name}: {best}, held-out prefixes"))
+
+    stage("comparing geometry")
+    w = prefixes.weights
+    acts = activations.layer(best)
+    if process.n_states < 2:
+        why = "a one-state process has a single belief: there is no geometry to compare"
+        for key in _GEOMETRY_KEYS:
+            metrics[key], reasons[key] = None, why
+    else:
+        metrics.update(_guarded(metrics, reasons, _GEOMETRY_KEYS, lambda: _geometry(
+            compare, process, prefixes, projected, acts, beliefs, settings, seed)) or {})
+        chart_probe = belief_coordinates(process, projected)
+        _figure(run_dir, figures, "scaling", "dimension_scaling.png",
+                lambda: _scaling(cloud, chart_probe, w, best, process.name, seed))
+
+    stage("comparing graphs")
+    learned = _guarded(metrics, reasons, _GRAPH_KEYS, lambda: _graph(
+        compare, metrics, activations, prefixes, process, seed))
+
+    def graphs():
+        from matplotlib.figure import Figure
+
+        from dynamics.plots import draw_msp
+        from processes import mixed_state_presentation
+
+        fig = Figure(figsize=(16, 7), layout="constrained")
+        left, right = fig.subplots(1, 2)
+        msp = mixed_state_presentation(process, max_states=_DRAWN_STATES)
+        draw_msp(msp, ax=left)
+        left.set_title(f"{process.name}: mixed-state presentation"
+                       + ("" if msp.graph.get("finite") else f" (first {msp.number_of_nodes()}"
+                          " states)"))
+        compare.draw_learned_graph(learned, ax=right)
+        right.set_title(f"learned graph: {learned.n_clusters} clusters of hidden states")
+        return fig
+
+    if learned is not None and learned.n_clusters <= _DRAWN_STATES:
+        _figure(run_dir, figures, "graphs", "graphs.png", graphs)
+
+    stage("comparing dynamics")
+    if model == "transformer":
+        reasons["rnn_lyapunov_dimension"] = compare.NOT_RECURRENT
+        metrics["rnn_lyapunov_dimension"] = None
+    else:
+        def lyapunov():
+            found = compare.rnn_lyapunov(result.model, process, n_steps=settings.rnn_steps,
+                                         belief_steps=settings.lyapunov_steps, seed=seed)
+            metrics.update({k: v for k, v in found.items()
+                            if k.startswith(("rnn_", "belief_"))})
+
+        _guarded(metrics, reasons, ("rnn_lyapunov_dimension",), lyapunov)
+
+    stage("emergence over training")
+    try:
+        grown = compare.emergence(run_dir, n_sequences=settings.emergence_sequences,
+                                  seed=seed)
+    except BeliefscopeError as exc:
+        reasons["emergence"] = str(exc)
+    else:
+        metrics["emergence"] = grown
+        _figure(run_dir, figures, "emergence", "emergence.png",
+                lambda: compare.plot_emergence(grown))
+    metrics["total_seconds"] = time.perf_counter() - stage.start
+    metrics = explain_nulls(metrics, reasons)
+    write_json(run_dir / "metrics.json", _json_safe(metrics))
+    atomic_write(run_dir / "report.md",
+                 lambda p: p.write_text(render_report(metrics, figures)))
+    return metrics
+
+
+_GEOMETRY_KEYS = ("probe_information_dimension", "activation_information_dimension",
+                  "rsa_correlation", "cka", "wasserstein_distance")
+_GRAPH_KEYS = ("graph_homogeneity", "graph_completeness", "graph_ami", "graph_isomorphic")
+
+
+def _guarded(metrics: dict, reasons: dict, keys, run):
+    """``run()``; a stage that does not apply to this process (a `BeliefscopeError`)
+    leaves its ``keys`` null with the error as the reason instead of ending the run."""
+    try:
+        return run()
+    except BeliefscopeError as exc:
+        for key in keys:
+            metrics[key] = None
+            reasons[key] = f"not measured for this process: {exc}"
+        return None
+
+
+def _geometry(compare, process, prefixes, projected, acts, beliefs, settings, seed) -> None:
+    """Dimensions of the three clouds, RSA, CKA and the transport distance (in place)."""
+    from dynamics import belief_coordinates
+
+    w = prefixes.weights
+    dims = compare.compare_dimensions(belief_coordinates(process, prefixes.beliefs),
+                                      belief_coordinates(process, projected), acts, w,
+                                      n_points=settings.dimension_points, random_state=seed)
+    # compare_dimensions calls the true beliefs of the prefixes its "attractor" cloud;
+    # here "attractor" is the Blackwell measure itself (the chaos game), so the prefix
+    # cloud's numbers go under their own name. A context of n_ctx tokens resolves the
+    # attractor only to depth n_ctx: compare the probe with the prefix beliefs.
+    found = {k.replace("attractor", "prefix_belief"): v for k, v in dims.items()}
+    found["rsa_correlation"] = compare.rsa_correlation(prefixes.beliefs, acts, w,
+                                                       random_state=seed)
+    found["cka"] = compare.linear_cka(acts, prefixes.beliefs, w)
+    found["wasserstein_distance"] = compare.wasserstein_distance(
+        projected, beliefs, w, None, max_points=settings.ot_points, random_state=seed)
+    found["wasserstein_distance_units"] = "belief distance (Euclidean, belief vectors)"
+    found.update(compare.equal_prediction_pairs(prefixes.beliefs, prefixes.next_token_probs,
+                                                acts, w))
+    return found
+
+
+def _graph(compare, metrics, activations, prefixes, process, seed):
+    learned = compare.learned_graph(activations.concat(), prefixes, random_state=seed)
+    metrics.update(compare.graph_metrics(learned, prefixes, process))
+    return learned
+
+
+def _scaling(cloud, chart_probe, w, best, name, seed):
+    """D1 scaling curves of the Blackwell measure and of the probe-projected cloud."""
+    from analysis.geometry import InformationDimension
+
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(len(w), size=min(50_000, 20 * len(w)), p=w / w.sum())
+    with warnings.catch_warnings():
+        # An unreliable fit warns; the figure writes the reason under its curve.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fitted = {"Blackwell measure (chaos game)":
+                  InformationDimension(random_state=seed).fit(cloud),
+                  f"probe-projected activations ({best})":
+                  InformationDimension(random_state=seed).fit(chart_probe[rows])}
+    return scaling_figure(fitted, f"{name}: information dimension D1")
+
+
+def _json_safe(metrics: dict) -> dict:
+    """NaN and infinities inside nested lists and dicts as null (JSON has neither)."""
+    def clean(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        if isinstance(value, np.generic):
+            return clean(value.item())
+        return value
+
+    return clean(metrics)

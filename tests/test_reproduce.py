@@ -1,0 +1,63 @@
+"""`beliefscope reproduce`: the whole pipeline, end to end."""
+
+import json
+
+import pytest
+
+from analysis.cli import main
+from analysis.pipeline import REQUIRED_METRICS, Settings, reproduce
+from analysis.reports.nulls import unexplained_nulls
+from processes import get_process, list_processes
+
+# Sizes that exercise every stage in a few seconds (not meaningful numbers).
+TINY = Settings(steps=20, n_ctx=4, attractor_points=2_000, lyapunov_steps=300,
+                emergence_sequences=32, ot_points=100, rnn_steps=100, dimension_points=1_000)
+
+
+def _check_metrics(metrics: dict) -> None:
+    for key in REQUIRED_METRICS:
+        assert key in metrics, key
+        assert metrics[key] is not None or metrics.get(f"{key}_reason"), key
+    assert unexplained_nulls(metrics) == []
+
+
+@pytest.mark.slow  # about 40 s: the --quick run CI must keep under a minute
+def test_quick_reproduction_of_mess3(tmp_path, capsys):
+    out = tmp_path / "mess3"
+    code = main(["reproduce", "mess3", "--param", "x=0.05", "--param", "a=0.85", "--quick",
+                 "--out", str(out), "--json"])
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    metrics = json.loads((out / "metrics.json").read_text())
+    _check_metrics(metrics)
+    assert printed["probe_r2"] == metrics["probe_r2"] > 0.95
+    assert 1.0 <= metrics["loss_ratio"] < 1.01
+    assert metrics["graph_isomorphic"] is None  # Mess3's MSP is infinite
+    report = (out / "report.md").read_text()
+    for figure in ("attractor.png", "loss_per_position.png", "probe.png",
+                   "dimension_scaling.png", "emergence.png"):
+        assert (out / figure).stat().st_size > 10_000, figure
+        assert f"({figure})" in report, figure
+    # A rerun resumes the finished training instead of repeating it.
+    assert main(["reproduce", "mess3", "--param", "x=0.05", "--param", "a=0.85",
+                 "--quick", "--out", str(out), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["tokens_seen"] == metrics["tokens_seen"]
+    assert again["train_seconds"] == pytest.approx(metrics["train_seconds"])
+
+
+@pytest.mark.slow  # about 3 s a process
+@pytest.mark.parametrize("name", list_processes())
+def test_every_catalogue_process_reproduces_without_a_crash(tmp_path, name):
+    metrics = reproduce(get_process(name), tmp_path / name, settings=TINY, progress=False)
+    _check_metrics(metrics)
+    json.dumps(json.loads((tmp_path / name / "metrics.json").read_text()), allow_nan=False)
+
+
+@pytest.mark.slow  # about 5 s
+def test_a_gru_reproduction_compares_lyapunov_dimensions(tmp_path):
+    metrics = reproduce(get_process("mess3", x=0.05, a=0.85), tmp_path / "gru", model="gru",
+                        settings=TINY, progress=False)
+    _check_metrics(metrics)
+    assert metrics["rnn_lyapunov_dimension"] is not None
+    assert metrics["belief_lyapunov_dimension"] == pytest.approx(0.52, abs=0.1)
