@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The main job: the Mess3 headline end to end (QUICK=1 for the one-minute version).
 demo: $(STAMP)
-	$(BIN)/beliefscope describe mess3
+	$(BIN)/beliefscope reproduce mess3 --param x=0.05 --param a=0.85 --out runs/mess3 $(if $(QUICK),--quick)
 
 # Everything CI runs: lint, all tests (slow ones included), notebooks in smoke mode.
 test: $(STAMP)

@@ -47,7 +47,8 @@ def test_readme_shell_commands_run_in_order(tmp_path, monkeypatch):
         assert code == 0, argv
         assert out.getvalue().strip(), argv
     for made in ("rrxor.graphml", "rrxor.png", "mess3.npz", "mess3.png", "scaling.png",
-                 "runs/mess3/config.json", "runs/mess3/probe.png"):
+                 "runs/mess3/config.json", "runs/mess3/probe.png",
+                 "runs/mess3-quick/metrics.json", "runs/mess3-quick/report.md"):
         assert (tmp_path / made).stat().st_size > 0, made
 
 

@@ -6,6 +6,7 @@ them; its `graph_metrics` docstring defines each quantity.
 
 from __future__ import annotations
 
+import math
 import time
 
 import networkx as nx
@@ -52,7 +53,12 @@ def weighted_scores(classes, clusters, weights, random_state) -> tuple[float, fl
     rng = np.random.default_rng(random_state)
     expected = np.mean([h_c + _entropy(perm, w) - _joint_entropy(classes, perm, w)
                         for perm in (rng.permutation(clusters) for _ in range(N_PERMUTATIONS))])
-    denominator = max((h_c + h_k) / 2 - expected, np.finfo(float).eps)
+    denominator = (h_c + h_k) / 2 - expected
+    if denominator <= 1e-6 * max((h_c + h_k) / 2, 1e-300):
+        # Nearly every row is its own cluster and its own class (Mess3's prefixes all
+        # have distinct beliefs): chance agreement is all the information there is, and
+        # the adjusted score is 0 / 0. NaN, which the caller reports with a reason.
+        return float(min(homogeneity, 1.0)), float(min(completeness, 1.0)), math.nan
     ami = (mi - expected) / denominator
     return float(min(homogeneity, 1.0)), float(min(completeness, 1.0)), float(min(ami, 1.0))
 

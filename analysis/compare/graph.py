@@ -386,7 +386,13 @@ def graph_metrics(learned: LearnedGraph, prefixes: Prefixes, process: Process, *
                         return_inverse=True)[1].ravel()
     info: dict = {"n_clusters": learned.n_clusters, "n_mixed_states": int(classes.max()) + 1}
     hom, com, ami = weighted_scores(classes, learned.labels, prefixes.weights, random_state)
-    info.update(graph_homogeneity=hom, graph_completeness=com, graph_ami=ami)
+    info.update(graph_homogeneity=hom, graph_completeness=com,
+                graph_ami=ami if math.isfinite(ami) else None)
+    if not math.isfinite(ami):
+        info["graph_ami_reason"] = ("almost every prefix is its own cluster and its own mixed "
+                                    "state, so agreement by chance is all the information "
+                                    "there is and the adjustment is 0 / 0; see homogeneity "
+                                    "and completeness")
     info["graph_unifilarity"] = unifilar_share = unifilarity(g)
 
     ms = explore_mixed_states(process, max_states=msp_max_states)
