@@ -207,11 +207,19 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
         left.set_title(f"{process.name}: mixed-state presentation"
                        + ("" if msp.graph.get("finite") else f" (first {msp.number_of_nodes()}"
                           " states)"))
-        compare.draw_learned_graph(learned, ax=right)
-        right.set_title(f"learned graph: {learned.n_clusters} clusters of hidden states")
+        if learned.n_clusters <= _DRAWN_STATES:
+            compare.draw_learned_graph(learned, ax=right)
+            right.set_title(f"learned graph: {learned.n_clusters} clusters of hidden states")
+        else:  # a drawing of hundreds of nodes shows nothing; the numbers say more
+            right.set_axis_off()
+            right.text(0.5, 0.5, f"learned graph: {learned.n_clusters} clusters of hidden "
+                       f"states,\ntoo many to draw (homogeneity "
+                       f"{metrics.get('graph_homogeneity') or float('nan'):.3f}, completeness "
+                       f"{metrics.get('graph_completeness') or float('nan'):.3f})",
+                       ha="center", va="center", fontsize=12)
         return fig
 
-    if learned is not None and learned.n_clusters <= _DRAWN_STATES:
+    if learned is not None:
         _figure(run_dir, figures, "graphs", "graphs.png", graphs)
 
     stage("comparing dynamics")
