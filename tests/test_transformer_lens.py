@@ -107,3 +107,21 @@ def test_without_transformer_lens_the_error_gives_the_install_command(monkeypatc
     model = Transformer(TransformerConfig(n_layers=1))
     with pytest.raises(InputError, match=r"pip install 'beliefscope\[tl\]'"):
         to_transformer_lens(model)
+
+
+def test_a_hooked_transformer_is_probed_like_our_model():
+    # Bring your own model: the activations and probe of a HookedTransformer equal ours.
+    from analysis.networks import collect_activations, prefix_dataset
+    from analysis.probes import probe
+    from processes import get_process
+
+    model = Transformer(TransformerConfig(n_layers=2, d_model=16, n_heads=2, d_head=8,
+                                          d_mlp=32, n_ctx=5), seed=3)
+    hooked = to_transformer_lens(model)
+    prefixes = prefix_dataset(get_process("mess3"), 5)
+    hooks = ["blocks.0.hook_resid_pre", "blocks.1.hook_resid_post"]
+    ours = collect_activations(model, prefixes, hooks=hooks)
+    theirs = collect_activations(hooked, prefixes, hooks=hooks)
+    for name in hooks:
+        np.testing.assert_allclose(theirs.layer(name), ours.layer(name), atol=1e-5)
+    assert probe(theirs).r2 == pytest.approx(probe(ours).r2, abs=1e-4)
