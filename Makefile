@@ -21,7 +21,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
-	BELIEFSCOPE_SMOKE=1 $(BIN)/pytest --nbmake notebooks -o addopts="" -p no:cacheprovider
+	BELIEFSCOPE_SMOKE=1 MPLBACKEND=Agg $(BIN)/pytest --nbmake notebooks -o addopts="" -p no:cacheprovider
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow"

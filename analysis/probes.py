@@ -323,7 +323,7 @@ def _score(y, pred, w) -> tuple[float, float, float]:
     return weighted_r2(y, pred, w), float(w @ err / w.sum()), float(err.mean())
 
 
-ALPHAS = tuple(float(a) for a in np.logspace(-4, 2, 7))
+ALPHAS = tuple(float(a) for a in np.logspace(-4, 4, 9))
 """The ridge strengths cross-validation chooses from (standardised scale)."""
 _FOLDS = 4
 

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from processes import EntropyRate, Process, ProcessError
 from processes.errors import negative_probability_error
