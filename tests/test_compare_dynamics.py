@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from analysis.compare.dynamics import NOT_RECURRENT, rnn_fixed_points, rnn_lyapunov
-from analysis.compare.emergence import (
+from analysis.compare.over_training import (
     architecture_cka,
     emergence,
     participation_ratio,

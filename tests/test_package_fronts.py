@@ -8,7 +8,9 @@ import types
 
 import pytest
 
-PACKAGES = ["processes", "dynamics", "analysis"]
+# Every package with a public front, sub-packages included (a wing's own front too).
+PACKAGES = ["processes", "dynamics", "analysis", "analysis.compare", "analysis.geometry",
+            "analysis.networks", "analysis.pipeline", "analysis.reports"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -34,7 +34,6 @@ _EXPORTS = {
     "prefix_dataset": "activations",
     "model_config": "build",
     "to_transformer_lens": "convert",
-    "train": "train",
 }
 
 __all__ = sorted(_EXPORTS)
