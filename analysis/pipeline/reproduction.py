@@ -160,9 +160,11 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
     belief = probe(activations, "belief", seed=seed)
     next_token = probe(activations, "next_token", seed=seed)
     summary = belief.to_dict()
-    metrics.update({k: summary.get(k) for k in ("probe_r2", "concat_r2", "shuffle_r2",
-                                                "best_layer", "probe_mse",
-                                                "probe_mse_unweighted")})
+    for key in ("probe_r2", "concat_r2", "shuffle_r2", "best_layer", "probe_mse",
+                "probe_mse_unweighted"):
+        metrics[key] = summary.get(key)
+        if summary.get(f"{key}_reason"):  # e.g. a one-state process: R² is undefined
+            reasons[key] = summary[f"{key}_reason"]
     per_layer = dict(summary.get("per_layer") or {})
     for name in [k for k, v in per_layer.items() if v is None]:
         per_layer[f"{name}_reason"] = summary.get("probe_r2_reason") or (
