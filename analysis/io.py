@@ -18,8 +18,24 @@ import numpy as np
 
 from processes.errors import InputError
 
-__all__ = ["atomic_write", "write_json", "save_points", "load_points", "save_figure", "save_graph",
+__all__ = ["NEG_INF", "json_number", "atomic_write", "write_json", "save_points", "load_points",
+           "save_figure", "save_graph",
            "PointsError", "MIN_POINTS"]
+
+
+NEG_INF = "-inf"
+"""How JSON output writes an exponent of exactly -inf (JSON has no infinities)."""
+
+
+def json_number(value) -> float | str | None:
+    """``value`` as a JSON number; ``-inf`` as the string ``"-inf"``; NaN and ``+inf``
+    as None (the caller gives the reason; `analysis.reports.explain_nulls`)."""
+    if value is None:
+        return None
+    value = float(value)
+    if math.isfinite(value):
+        return value
+    return NEG_INF if value == -math.inf else None
 
 
 def _pid_alive(pid: int) -> bool:

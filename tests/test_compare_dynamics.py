@@ -33,20 +33,14 @@ from dynamics import BeliefIFS, belief_coordinates, lyapunov_dimension
 from processes import generate, get_process
 from processes.errors import InputError
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 MESS3 = get_process("mess3")
 GRU = {"model": "gru", "d_hidden": 8, "d_vocab": 3, "n_ctx": 10}
 TINY = {"model": "transformer", "n_layers": 1, "d_model": 8, "n_heads": 2, "d_head": 4,
         "d_mlp": 32, "n_ctx": 4, "d_vocab": 3}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Matrices this small run far faster on one thread than split across busy cores;
-    # train() also sets the thread count, so it is restored afterwards.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def json_ready(info: dict) -> None:

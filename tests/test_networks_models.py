@@ -21,20 +21,13 @@ from analysis.networks import (
 from dynamics import iterate, lyapunov_spectrum
 from processes.errors import InputError
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 SMALL = TransformerConfig(n_layers=2, d_model=16, n_heads=2, d_head=8, d_mlp=32, n_ctx=6,
                           d_vocab=3)
 CELLS = ["rnn", "gru", "lstm"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # These networks are far too small to split an operation across threads; on a busy
-    # machine the intra-op threads only wait for each other (a Jacobian of an 8-unit GRU
-    # took 30 times longer with 2 threads than with 1).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def tokens(batch, pos, d_vocab=3, seed=0):

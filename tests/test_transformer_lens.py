@@ -22,20 +22,13 @@ from processes.errors import InputError
 
 # TransformerLens 3 deprecates HookedTransformer (for its TransformerBridge, which wraps
 # Hugging Face checkpoints, not a network built from scratch) on every construction.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:HookedTransformer is deprecated:DeprecationWarning")
+pytestmark = [pytest.mark.filterwarnings(
+    "ignore:HookedTransformer is deprecated:DeprecationWarning"),
+    pytest.mark.usefixtures("one_thread")]
 
 SWITCHES = list(itertools.product([True, False], [True, False], ["gelu", "relu"]))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # These networks are far too small to split an operation across threads; on a busy
-    # machine the intra-op threads only wait for each other.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def random_config(index: int) -> TransformerConfig:

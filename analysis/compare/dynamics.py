@@ -23,10 +23,9 @@ Exponents are in nats per token; the entropy rate in nats per token.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from analysis.io import json_number
 from dynamics import (
     BeliefIFS,
     belief_coordinates,
@@ -52,17 +51,8 @@ _TOP = 4
 _MARGIN = 0.25
 
 
-def _json_number(value: float) -> float | str | None:
-    """A float as JSON allows it: ``-inf`` (a collapsed direction) as the string "-inf",
-    NaN and ``+inf`` as None (the caller gives the reason)."""
-    value = float(value)
-    if math.isfinite(value):
-        return value
-    return "-inf" if value == -math.inf else None
-
-
 def _numbers(values) -> list:
-    return [_json_number(v) for v in np.asarray(values, dtype=float)]
+    return [json_number(v) for v in np.asarray(values, dtype=float)]
 
 
 def _is_recurrent(model) -> bool:
@@ -173,9 +163,9 @@ def rnn_lyapunov(model, process: Process, *, n_orbits: int = 8, n_steps: int = 2
         info.update({
             "rnn_lyapunov_spectrum_nats": _numbers(rnn.exponents_nats[:_TOP]),
             "rnn_lyapunov_spectrum_error_nats": _numbers(rnn.error_nats[:_TOP]),
-            "rnn_lyapunov_sum_nats": _json_number(rnn.exponents_nats.sum()),
+            "rnn_lyapunov_sum_nats": json_number(rnn.exponents_nats.sum()),
             "rnn_lyapunov_n_exponents": len(rnn.exponents_nats),
-            "rnn_lyapunov_dimension": _json_number(lyapunov_dimension(rnn.exponents_nats, h)),
+            "rnn_lyapunov_dimension": json_number(lyapunov_dimension(rnn.exponents_nats, h)),
             "rnn_lyapunov_converged": bool(rnn.converged),
             "rnn_lyapunov_converged_reason": rnn.converged_reason,
         })
@@ -188,11 +178,11 @@ def rnn_lyapunov(model, process: Process, *, n_orbits: int = 8, n_steps: int = 2
     info.update({
         "belief_lyapunov_spectrum_nats": _numbers(belief.exponents_nats),
         "belief_lyapunov_spectrum_error_nats": _numbers(belief.error_nats),
-        "belief_lyapunov_dimension": _json_number(belief.dimension),
+        "belief_lyapunov_dimension": json_number(belief.dimension),
         "belief_lyapunov_converged": bool(belief.converged),
         "belief_lyapunov_converged_reason": belief.converged_reason,
         "entropy_rate_nats": h,
-        "entropy_rate_stderr_nats": _json_number(belief.entropy_stderr_nats),
+        "entropy_rate_stderr_nats": json_number(belief.entropy_stderr_nats),
         "n_orbits": n_orbits, "n_steps": n_steps, "burn_in": burn_in,
     })
     return _explain(info, "a spectrum with a non-finite sum has no Kaplan-Yorke dimension")

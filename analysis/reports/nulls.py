@@ -12,20 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from analysis.io import NEG_INF, json_number
+
 __all__ = ["NEG_INF", "explain_nulls", "json_number", "unexplained_nulls"]
 
-NEG_INF = "-inf"
-
-
-def json_number(value) -> float | str | None:
-    """``value`` as a JSON number; ``-inf`` as the string ``"-inf"``; NaN and ``+inf``
-    as None (the caller gives the reason)."""
-    if value is None:
-        return None
-    value = float(value)
-    if math.isfinite(value):
-        return value
-    return NEG_INF if value == -math.inf else None
 
 
 def explain_nulls(info: dict, reasons: Mapping[str, str]) -> dict:
