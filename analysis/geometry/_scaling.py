@@ -772,6 +772,16 @@ class ScalingEstimator(BaseEstimator):
         self.reliable_ = not self._reasons
         self.reason_ = "; ".join(self._reasons) or None
 
+    def _min_scale(self) -> float:
+        """``min_scale`` checked (a finite number >= 0, or None for no floor)."""
+        value = getattr(self, "min_scale", None)
+        if value is None:
+            return 0.0
+        if isinstance(value, bool) or not isinstance(value, int | float | np.floating) \
+                or not np.isfinite(value) or value < 0:
+            raise ValueError(f"min_scale must be a non-negative number or None, got {value!r}.")
+        return float(value)
+
     def symbol(self) -> str:
         """Short name of the dimension this estimator reports, e.g. ``"D1"``."""
         raise NotImplementedError(f"{type(self).__name__} must define symbol().")

@@ -79,6 +79,12 @@ class BoxCountingDimension(ScalingEstimator):
         boxes that barely touch a fractal are missed and D0, D1 come out low.
     max_scale : float, default=0.25
         Largest usable box side, as a fraction of the extent.
+    min_scale : float or None, default=None
+        Smallest usable box side, in the units of ``X`` (not a fraction: two clouds
+        fitted with one ``min_scale`` share the floor of their windows). Set it above
+        the noise of a cloud whose points carry a known error, e.g. beliefs read by a
+        probe: below the noise every cloud looks as many-dimensional as its noise.
+        ``None``: only the resolution floor and ``min_occupancy`` bound the small end.
     min_window : int, default=6
         Fewest consecutive scales in the fit.
     slope_tolerance : float, default=0.03
@@ -130,6 +136,7 @@ class BoxCountingDimension(ScalingEstimator):
         n_offsets=4,
         min_occupancy=30.0,
         max_scale=0.25,
+        min_scale=None,
         min_window=6,
         slope_tolerance=0.03,
         residual_tolerance=0.1,
@@ -143,6 +150,7 @@ class BoxCountingDimension(ScalingEstimator):
         self.n_offsets = n_offsets
         self.min_occupancy = min_occupancy
         self.max_scale = max_scale
+        self.min_scale = min_scale
         self.min_window = min_window
         self.slope_tolerance = slope_tolerance
         self.residual_tolerance = residual_tolerance
@@ -183,7 +191,7 @@ class BoxCountingDimension(ScalingEstimator):
         usable = (
             (scales <= self.max_scale * extent)
             & (self.n_boxes_ * self.min_occupancy <= n)
-            & (scales >= self.resolution_)
+            & (scales >= max(self.resolution_, self._min_scale()))
         )
         window = self._fit_curve(scales, values, usable)
         slopes = residual_bootstrap_slopes(
@@ -211,6 +219,7 @@ class InformationDimension(BoxCountingDimension):
         n_offsets=4,
         min_occupancy=30.0,
         max_scale=0.25,
+        min_scale=None,
         min_window=6,
         slope_tolerance=0.03,
         residual_tolerance=0.1,
@@ -223,6 +232,7 @@ class InformationDimension(BoxCountingDimension):
         self.n_offsets = n_offsets
         self.min_occupancy = min_occupancy
         self.max_scale = max_scale
+        self.min_scale = min_scale
         self.min_window = min_window
         self.slope_tolerance = slope_tolerance
         self.residual_tolerance = residual_tolerance
@@ -268,6 +278,10 @@ class CorrelationDimension(ScalingEstimator):
         Least number of pairs within a usable radius.
     max_scale : float, default=0.25
         Largest usable radius, as a fraction of the extent.
+    min_scale : float or None, default=None
+        Smallest usable radius, in the units of ``X``, e.g. above the noise of a probe's
+        reading (as in :class:`BoxCountingDimension`). ``None``: only the resolution
+        floor and ``min_pairs`` bound the small end.
     min_window : int, default=6
         Fewest consecutive radii in the fit.
     slope_tolerance : float, default=0.03
@@ -321,6 +335,7 @@ class CorrelationDimension(ScalingEstimator):
         scale_ratio=2**0.5,
         min_pairs=1000,
         max_scale=0.25,
+        min_scale=None,
         min_window=6,
         slope_tolerance=0.03,
         residual_tolerance=0.1,
@@ -334,6 +349,7 @@ class CorrelationDimension(ScalingEstimator):
         self.scale_ratio = scale_ratio
         self.min_pairs = min_pairs
         self.max_scale = max_scale
+        self.min_scale = min_scale
         self.min_window = min_window
         self.slope_tolerance = slope_tolerance
         self.residual_tolerance = residual_tolerance
@@ -378,7 +394,7 @@ class CorrelationDimension(ScalingEstimator):
         usable = (
             (self.n_pairs_ >= self.min_pairs)
             & (radii <= self.max_scale * extent)
-            & (radii >= self.resolution_)
+            & (radii >= max(self.resolution_, self._min_scale()))
         )
         window = self._fit_curve(radii, values, usable)
         slopes = reference_bootstrap_slopes(

@@ -5,8 +5,9 @@
 - `RecurrentNetwork` / `RNNConfig`: RNN, GRU or LSTM stacks, whose token-driven
   hidden-state update is a `dynamics.TorchDrivenMap` (``token_map``);
 - `build_model` / `model_config`: models from and to the plain dicts saved beside runs;
-- `HookPoint`, `ActivationCache`: ``run_with_cache(tokens, names_filter)`` as in
-  TransformerLens, on both model kinds.
+- `HookPoint`, `ActivationCache`, `HookedModule`: ``run_with_cache(tokens,
+  names_filter)`` as in TransformerLens, on both model kinds and on any model of your own
+  built on `HookedModule`.
 
 Names load on first use (PEP 562): importing the package imports neither torch nor
 transformer_lens.
@@ -20,6 +21,7 @@ from processes.lazy import lazy_exports
 _EXPORTS = {
     "ActivationCache": "hooks",
     "HookPoint": "hooks",
+    "HookedModule": "hooks",
     "RNNConfig": "recurrent",
     "RecurrentNetwork": "recurrent",
     "Transformer": "transformer",
