@@ -16,12 +16,13 @@ from analysis.compare import (
     equal_prediction_pairs,
     linear_cka,
     rsa_correlation,
+    scatter_matched_dimensions,
     wasserstein_distance,
 )
 from analysis.networks import prefix_dataset
 from analysis.probes import LinearProbe
 from analysis.reports import unexplained_nulls
-from dynamics import belief_coordinates
+from dynamics import belief_coordinates, chaos_game
 from processes import InputError, Process, get_process
 
 LOG3_LOG2 = math.log(3) / math.log(2)
@@ -309,3 +310,39 @@ def test_attractor_dimensions_of_the_sierpinski_belief_ifs():
         assert out[key] == pytest.approx(LOG3_LOG2, abs=0.05)
         low, high = out[f"{key}_ci"]
         assert low <= LOG3_LOG2 <= high
+
+
+def _gasket_process() -> Process:
+    """Three equiprobable maps halving the simplex: beliefs on the Sierpinski gasket."""
+    T = np.stack([(0.5 * np.eye(3) + 0.5 * np.outer(np.ones(3), np.eye(3)[x])) / 3
+                  for x in range(3)])
+    return Process.from_arrays(T, name="sierpinski_beliefs")
+
+
+def test_above_its_scatter_a_noisy_reading_has_the_attractor_dimension():
+    # A reading of the gasket with Gaussian scatter fills the plane below the scatter;
+    # above it, it has the gasket's D1 = log 3 / log 2, as the attractor has at those
+    # scales and as the attractor blurred by the same scatter has.
+    gasket = _gasket_process()
+    attractor = belief_coordinates(gasket, chaos_game(gasket, 100_000, seed=0).beliefs)
+    beliefs = belief_coordinates(gasket, chaos_game(gasket, 100_000, seed=1).beliefs)
+    sigma = 0.002  # per coordinate: the RMS length of the residual is sigma * sqrt(2)
+    noisy = beliefs + sigma * np.random.default_rng(2).standard_normal(beliefs.shape)
+    out = scatter_matched_dimensions(beliefs, noisy, attractor, n_points=100_000)
+    assert out["probe_scatter"] == pytest.approx(sigma * math.sqrt(2), rel=0.02)
+    assert out["scatter_min_scale"] == pytest.approx(2 * out["probe_scatter"])
+    for cloud in ("probe", "attractor", "blurred_attractor"):
+        key = f"{cloud}_information_dimension_above_scatter"
+        assert out[key] == pytest.approx(LOG3_LOG2, abs=0.08), cloud
+        assert out[f"{key}_range"][0] >= out["scatter_min_scale"]
+    assert abs(out["probe_attractor_information_gap_above_scatter"]) < 0.08
+    assert abs(out["probe_blurred_information_gap_above_scatter"]) < 0.05
+    assert not unexplained_nulls(out)
+
+
+def test_scatter_matching_refuses_bad_input():
+    Y = np.random.default_rng(0).random((300, 2))
+    with pytest.raises(InputError, match="floor must be a positive number"):
+        scatter_matched_dimensions(Y, Y, Y, floor=0)
+    with pytest.raises(InputError, match="share their coordinates"):
+        scatter_matched_dimensions(Y, Y, np.ones((300, 3)))

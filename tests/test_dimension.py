@@ -14,6 +14,7 @@ explains the error, and stay narrow enough to rule out clearly wrong values.
 import contextlib
 import io
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -444,3 +445,42 @@ def test_brute_force_and_kd_tree_count_the_same_pairs():
                              algorithm=algorithm) for algorithm in ("kd_tree", "brute"))
     for a, b in zip(kd, brute, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def _blurred_segment(sigma: float, n: int = 200_000) -> np.ndarray:
+    """A unit segment in the plane with isotropic Gaussian scatter ``sigma`` (n, 2)."""
+    rng = np.random.default_rng(3)
+    t = rng.random(n)
+    return np.column_stack([t, 0.3 * t]) + sigma * rng.standard_normal((n, 2))
+
+
+@pytest.mark.parametrize("make", [InformationDimension, CorrelationDimension])
+def test_min_scale_fits_above_the_scatter(make):
+    # Below the scatter a blurred segment fills the plane; above it, it is a segment.
+    # A floor at a few times the scatter recovers D = 1 where the free fit reads more.
+    sigma = 1e-3
+    X = _blurred_segment(sigma)
+    floored = make(random_state=0, min_scale=10 * sigma).fit(X)
+    assert floored.fit_range_[0] >= 10 * sigma
+    assert floored.dimension_ == pytest.approx(1.0, abs=0.05)
+
+
+def test_without_min_scale_the_correlation_sum_reads_the_scatter():
+    # The pair counts reach far below the scatter, where the cloud is two-dimensional.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        free = CorrelationDimension(random_state=0).fit(_blurred_segment(1e-3))
+    assert free.fit_range_[0] < 1e-3
+    assert free.dimension_ > 1.5
+
+
+@pytest.mark.parametrize("value", [-1.0, float("nan"), "0.1", True])
+def test_min_scale_must_be_a_non_negative_number(value):
+    X = _blurred_segment(1e-3, 5_000)
+    with pytest.raises(ValueError, match="min_scale must be a non-negative number"):
+        InformationDimension(min_scale=value).fit(X)
+
+
+def test_min_scale_above_every_usable_scale_says_so():
+    with pytest.raises(ValueError, match="consecutive scales are usable"):
+        InformationDimension(min_scale=0.5).fit(_blurred_segment(1e-3, 20_000))

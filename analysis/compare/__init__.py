@@ -4,6 +4,9 @@
   belief cloud, of the probe's projection of the activations and of the activations'
   principal components (plus TwoNN and MLE), over the same prefixes, with their gaps;
   `attractor_dimensions`: D1 and D2 of the Blackwell measure itself (chaos game);
+  `scatter_matched_dimensions`: D1 of the probe's reading against the Blackwell measure
+  over the scales above the probe's scatter, with the attractor blurred by that scatter
+  as the control;
 - `rsa_correlation`, `linear_cka`: how much of the belief geometry the activations
   share (representational similarity of pairwise distances; weighted linear CKA);
 - `equal_prediction_pairs`: prefixes with the same next-token distribution but different
@@ -32,6 +35,7 @@ _EXPORTS = {
     "architecture_cka": "over_training",
     "attractor_dimensions": "geometry",
     "compare_dimensions": "geometry",
+    "scatter_matched_dimensions": "geometry",
     "draw_learned_graph": "graph",
     "emergence": "over_training",
     "equal_prediction_pairs": "similarity",

@@ -49,7 +49,7 @@ from processes.errors import InputError
 
 from ._weighting import as_cloud, check_weights, positive_int, resample_rows
 
-__all__ = ["attractor_dimensions", "compare_dimensions"]
+__all__ = ["attractor_dimensions", "compare_dimensions", "scatter_matched_dimensions"]
 
 # JSON name of each estimator (after the cloud's name), and whether it fits a scaling
 # range (and so has a range and its own reliability test).
@@ -61,11 +61,11 @@ _COMPARED = ("probe", "activation")
 _CHUNK = 8192
 
 
-def _estimator(name: str, seed: int, n_jobs: int | None):
+def _estimator(name: str, seed: int, n_jobs: int | None, min_scale: float | None = None):
     if name == "information_dimension":
-        return InformationDimension(random_state=seed)
+        return InformationDimension(random_state=seed, min_scale=min_scale)
     if name == "correlation_dimension":
-        return CorrelationDimension(random_state=seed, n_jobs=n_jobs)
+        return CorrelationDimension(random_state=seed, n_jobs=n_jobs, min_scale=min_scale)
     if name == "twonn_dimension":
         return TwoNN(random_state=seed, n_jobs=n_jobs)
     return MLEDimension(random_state=seed, n_jobs=n_jobs)
@@ -83,10 +83,11 @@ def _failed(cloud: str, names, reason: str) -> dict:
     return out
 
 
-def _measure(cloud: str, X: np.ndarray, names, seed: int, n_jobs: int | None) -> dict:
+def _measure(cloud: str, X: np.ndarray, names, seed: int, n_jobs: int | None, *,
+             min_scale: float | None = None) -> dict:
     """Fit each named estimator on ``X`` (n_points, d); a failed fit is a null with its
     error as the reason. Keys ``{cloud}_{name}`` and its ``_ci``, ``_reliable``, ``_reason``
-    (and ``_range`` for scaling fits)."""
+    (and ``_range`` for scaling fits). ``min_scale`` floors the scaling fits' scales."""
     out: dict = {}
     for name in names:
         key = f"{cloud}_{name}"
@@ -95,7 +96,7 @@ def _measure(cloud: str, X: np.ndarray, names, seed: int, n_jobs: int | None) ->
             with warnings.catch_warnings():
                 # A fallback scaling fit warns; reliable_ and reason_ carry it instead.
                 warnings.simplefilter("ignore", RuntimeWarning)
-                fitted = _estimator(name, seed, n_jobs).fit(X)
+                fitted = _estimator(name, seed, n_jobs, min_scale).fit(X)
         except (ValueError, ArithmeticError) as error:
             out |= _failed(cloud, [name], f"the fit failed: {error}")
             continue
@@ -155,10 +156,13 @@ def _check_arguments(n_components, variance, max_components, n_points, n_feature
         raise InputError(f"variance must be a fraction in (0, 1], got {variance!r}")
 
 
-def _gap(result: dict, cloud: str, name: str) -> dict:
-    """``{cloud}`` minus ``attractor`` for dimension ``name`` (e.g. ``information``)."""
-    key = f"{cloud}_attractor_{name}_gap"
-    mine, theirs = f"{cloud}_{name}_dimension", f"attractor_{name}_dimension"
+def _gap(result: dict, cloud: str, name: str, *, other: str = "attractor",
+         label: str = "attractor", suffix: str = "") -> dict:
+    """``{cloud}`` minus ``other`` for dimension ``name`` (e.g. ``information``), under
+    the key ``{cloud}_{label}_{name}_gap{suffix}``."""
+    key = f"{cloud}_{label}_{name}_gap{suffix}"
+    mine = f"{cloud}_{name}_dimension{suffix}"
+    theirs = f"{other}_{name}_dimension{suffix}"
     if result[mine] is None or result[theirs] is None:
         missing = mine if result[mine] is None else theirs
         reason = f"{missing} could not be measured: {result[f'{missing}_reason']}"
@@ -348,4 +352,80 @@ def attractor_dimensions(process: Process, n_points: int = 200_000,
     result: dict = {"blackwell_n_points": int(n_points)}
     result |= _measure("blackwell", belief_coordinates(process, beliefs), _SCALING,
                        estimator_seed, n_jobs)
+    return result
+
+
+def scatter_matched_dimensions(beliefs, projected, attractor, weights=None, *,
+                               floor: float = 2.0, n_points: int = 200_000,
+                               random_state: int | np.random.Generator | None = 0) -> dict:
+    """D1 of a probe's reading of the beliefs, against the attractor at the same scales.
+
+    A probe reads each belief with some scatter: its residual ``projected - beliefs``.
+    Below the scatter every cloud looks as many-dimensional as the scatter itself, so a
+    free fit of the probe cloud measures the network's precision, not its fractal. This
+    comparison fits D1 (`InformationDimension`) over box sides of at least
+    ``floor * scatter`` only, for both the probe cloud and the Blackwell measure, and
+    adds a control: the **blurred attractor**, the chaos-game cloud with residuals of
+    the probe (drawn at random) added to its points. A network that holds the attractor
+    exactly up to its scatter gives the probe cloud the blurred attractor's D1; a gap
+    between those two is structure the network lacks (or adds), beyond its precision.
+
+    Parameters
+    ----------
+    beliefs, projected : array_like, shape (m, n)
+        True and probe-read beliefs of the prefixes, in the belief chart
+        (`dynamics.belief_coordinates`). Pass prefixes long enough to lie on the
+        attractor (e.g. the second half of the context): short ones are transient atoms.
+    attractor : array_like, shape (k, n)
+        Chaos-game samples of the Blackwell measure in the same chart.
+    weights : array_like, shape (m,), optional
+        ``Pr(w)`` of each prefix; equal by default.
+    floor : float, default=2.0
+        Smallest box side fitted, in units of the scatter (> 0).
+    n_points : int, default=200000
+        Prefix rows drawn by weight for the probe cloud (and residuals for the blur).
+    random_state : int, numpy.random.Generator or None, default=0
+
+    Returns
+    -------
+    dict
+        JSON-ready. ``probe_scatter`` (weighted RMS length of the residual, chart units),
+        ``scatter_min_scale`` (``floor * probe_scatter``); for ``cloud`` in ``probe``,
+        ``attractor`` and ``blurred_attractor``: ``{cloud}_information_dimension_above_
+        scatter`` with ``_ci``, ``_range``, ``_reliable`` and ``_reason`` as in
+        `compare_dimensions`; the gaps ``probe_attractor_information_gap_above_scatter``
+        (probe minus attractor) and ``probe_blurred_information_gap_above_scatter``
+        (probe minus blurred attractor), with ``_ci`` and ``_reliable``.
+
+    Raises
+    ------
+    InputError
+        For mismatched shapes, non-finite values, bad weights or arguments.
+    """
+    Y = as_cloud(beliefs, "beliefs")
+    P = as_cloud(projected, "projected", len(Y))
+    C = as_cloud(attractor, "attractor")
+    if P.shape != Y.shape or C.shape[1] != Y.shape[1]:
+        raise InputError(f"beliefs {Y.shape}, projected {P.shape} and attractor {C.shape} "
+                         "must share their coordinates (the belief chart)")
+    w = check_weights(weights, len(Y))
+    positive_int("n_points", n_points)
+    if isinstance(floor, bool) or not isinstance(floor, Real) or not 0 < floor < np.inf:
+        raise InputError(f"floor must be a positive number (of scatters), got {floor!r}")
+    rng = np.random.default_rng(random_state)
+    residual = P - Y  # (m, n)
+    scatter = float(np.sqrt(w @ np.einsum("ij,ij->i", residual, residual)))
+    min_scale = floor * scatter
+    rows = resample_rows(w, n_points, rng)
+    seed = int(rng.integers(2**63))
+    blurred = C + residual[rows[rng.integers(len(rows), size=len(C))]]
+    result: dict = {"probe_scatter": scatter, "scatter_min_scale": min_scale}
+    for cloud, X in (("probe", P[rows]), ("attractor", C), ("blurred_attractor", blurred)):
+        measured = _measure(cloud, X, ("information_dimension",), seed, 1,
+                            min_scale=min_scale)
+        result |= {k.replace("information_dimension", "information_dimension_above_scatter"): v
+                   for k, v in measured.items()}
+    for other, label in (("attractor", "attractor"), ("blurred_attractor", "blurred")):
+        result |= _gap(result, "probe", "information", other=other, label=label,
+                       suffix="_above_scatter")
     return result

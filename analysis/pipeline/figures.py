@@ -39,12 +39,17 @@ def loss_figure(loss_nats, floor_nats, title: str) -> Figure:
 
 
 def scaling_figure(estimators: dict[str, object], title: str) -> Figure:
-    """Scaling curves of fitted dimension estimators, one panel each (name -> estimator)."""
+    """Scaling curves of fitted dimension estimators, one panel each (name -> estimator),
+    two panels to a row."""
     from analysis.geometry import plot_scaling
 
-    fig = Figure(figsize=(4.6 * max(1, len(estimators)), 4.0), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, max(1, len(estimators))))
+    n = max(1, len(estimators))
+    cols, rows = min(n, 2), -(-n // 2)
+    fig = Figure(figsize=(5.2 * cols, 4.4 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     for ax, (name, estimator) in zip(axes, estimators.items(), strict=False):
         plot_scaling(estimator, ax=ax, title=name)
+    for ax in axes[len(estimators):]:
+        ax.set_axis_off()
     fig.suptitle(title)
     return fig

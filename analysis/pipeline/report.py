@@ -78,6 +78,20 @@ def render_report(metrics: dict, figures: dict[str, str]) -> str:
         f"{_num(m.get('prefix_belief_information_dimension'))} on the same prefixes "
         "(a context resolves the attractor only to its own depth). Theory: an exact "
         "linear image of the beliefs has the same dimension.",
+        f"- Above the probe's scatter ({_num(m.get('probe_scatter'))} RMS in the belief "
+        f"chart, read from `{m.get('scatter_probe')}` over the second half of the "
+        f"context; box sides from {_num(m.get('scatter_min_scale'))}), the probe's "
+        f"reading has information dimension "
+        f"{_num(m.get('probe_information_dimension_above_scatter'))}"
+        f"{_why(m, 'probe_information_dimension_above_scatter')}, the Blackwell measure "
+        f"{_num(m.get('attractor_information_dimension_above_scatter'))}"
+        f"{_why(m, 'attractor_information_dimension_above_scatter')} over the same scales "
+        f"(gap {_num(m.get('probe_attractor_information_gap_above_scatter'))}), and the "
+        f"attractor blurred by the probe's residuals "
+        f"{_num(m.get('blurred_attractor_information_dimension_above_scatter'))}. Theory: "
+        "below its scatter a reading fills the plane; above it, a network that holds the "
+        "fractal matches the attractor at those scales, and the blurred attractor shows "
+        "how much of any excess the scatter alone explains.",
     ]
     for key in ("probe", "scaling"):
         if key in figures:

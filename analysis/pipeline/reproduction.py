@@ -105,7 +105,7 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
     from analysis import compare
     from analysis.networks import collect_activations, prefix_dataset
     from analysis.networks.train import TrainConfig, train
-    from analysis.probes import plot_probe, probe
+    from analysis.probes import CONCAT, plot_probe, probe
     from analysis.reports import attractor_report, describe_process, explain_nulls, model_config_for
     from dynamics import belief_coordinates
 
@@ -188,9 +188,18 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
     else:
         metrics.update(_guarded(metrics, reasons, _GEOMETRY_KEYS, lambda: _geometry(
             compare, process, prefixes, projected, acts, beliefs, settings, seed)) or {})
-        chart_probe = belief_coordinates(process, projected)
+        # The sharpest reading of the beliefs (all hooks side by side) over the second
+        # half of the context, whose prefixes lie on the attractor to within the
+        # contraction of n_ctx / 2 maps.
+        reader = CONCAT if CONCAT in belief.predictions else best
+        late = prefixes.position >= settings.n_ctx // 2
+        chart_true = belief_coordinates(process, prefixes.beliefs[late])
+        chart_probe = belief_coordinates(process, belief.predictions[reader][late])
+        metrics.update(_guarded(metrics, reasons, _SCATTER_KEYS, lambda: _above_scatter(
+            compare, chart_true, chart_probe, cloud, w[late], reader, seed)) or {})
         _figure(run_dir, figures, "scaling", "dimension_scaling.png",
-                lambda: _scaling(cloud, chart_probe, w, best, process.name, seed))
+                lambda: _scaling(cloud, chart_true, chart_probe, w[late], reader,
+                                 metrics.get("scatter_min_scale"), process.name, seed))
 
     stage("comparing graphs")
     learned = _guarded(metrics, reasons, _GRAPH_KEYS, lambda: _graph(
@@ -258,6 +267,10 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
 _GEOMETRY_KEYS = ("probe_information_dimension", "activation_information_dimension",
                   "rsa_correlation", "cka", "wasserstein_distance")
 _GRAPH_KEYS = ("graph_homogeneity", "graph_completeness", "graph_ami", "graph_isomorphic")
+_SCATTER_KEYS = ("probe_information_dimension_above_scatter",
+                 "attractor_information_dimension_above_scatter",
+                 "blurred_attractor_information_dimension_above_scatter",
+                 "probe_attractor_information_gap_above_scatter")
 
 
 def _guarded(metrics: dict, reasons: dict, keys, run):
@@ -302,20 +315,38 @@ def _graph(compare, metrics, activations, prefixes, process, seed):
     return learned
 
 
-def _scaling(cloud, chart_probe, w, best, name, seed):
-    """D1 scaling curves of the Blackwell measure and of the probe-projected cloud."""
+def _above_scatter(compare, chart_true, chart_probe, cloud, w, reader, seed) -> dict:
+    """`compare.scatter_matched_dimensions` of the probe's reading, with its source."""
+    found = compare.scatter_matched_dimensions(chart_true, chart_probe, cloud, w,
+                                               random_state=seed)
+    found["scatter_probe"] = reader
+    return found
+
+
+def _scaling(cloud, chart_true, chart_probe, w, reader, min_scale, name, seed):
+    """D1 scaling curves of the Blackwell measure and of the probe-projected cloud: free
+    fits, and both fitted above the probe's scatter (``min_scale``) when it is known."""
     from analysis.geometry import InformationDimension
 
     rng = np.random.default_rng(seed)
-    rows = rng.choice(len(w), size=min(50_000, 20 * len(w)), p=w / w.sum())
+    rows = rng.choice(len(w), size=min(200_000, 20 * len(w)), p=w / w.sum())
+    clouds = {"Blackwell measure (chaos game)": cloud,
+              f"probe's reading ({reader})": chart_probe[rows]}
+    fitted = {}
     with warnings.catch_warnings():
         # An unreliable fit warns; the figure writes the reason under its curve.
         warnings.simplefilter("ignore", RuntimeWarning)
-        fitted = {"Blackwell measure (chaos game)":
-                  InformationDimension(random_state=seed).fit(cloud),
-                  f"probe-projected activations ({best})":
-                  InformationDimension(random_state=seed).fit(chart_probe[rows])}
-    return scaling_figure(fitted, f"{name}: information dimension D1")
+        floors = {"free fit": None} | ({f"above {min_scale:.3g}": min_scale}
+                                       if min_scale else {})
+        for floor_label, floor in floors.items():
+            for label, X in clouds.items():
+                try:
+                    fitted[f"{label}, {floor_label}"] = InformationDimension(
+                        random_state=seed, min_scale=floor).fit(X)
+                except ValueError:  # too few scales above the floor: no panel
+                    continue
+    return scaling_figure(fitted, f"{name}: information dimension D1 (box sides in "
+                          "belief-chart units)")
 
 
 def _json_safe(metrics: dict) -> dict:
