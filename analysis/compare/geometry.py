@@ -84,10 +84,11 @@ def _failed(cloud: str, names, reason: str) -> dict:
 
 
 def _measure(cloud: str, X: np.ndarray, names, seed: int, n_jobs: int | None, *,
-             min_scale: float | None = None) -> dict:
+             min_scale: float | None = None, fits: dict | None = None) -> dict:
     """Fit each named estimator on ``X`` (n_points, d); a failed fit is a null with its
     error as the reason. Keys ``{cloud}_{name}`` and its ``_ci``, ``_reliable``, ``_reason``
-    (and ``_range`` for scaling fits). ``min_scale`` floors the scaling fits' scales."""
+    (and ``_range`` for scaling fits). ``min_scale`` floors the scaling fits' scales;
+    ``fits``, when given, receives each fitted estimator under its key."""
     out: dict = {}
     for name in names:
         key = f"{cloud}_{name}"
@@ -100,6 +101,8 @@ def _measure(cloud: str, X: np.ndarray, names, seed: int, n_jobs: int | None, *,
         except (ValueError, ArithmeticError) as error:
             out |= _failed(cloud, [name], f"the fit failed: {error}")
             continue
+        if fits is not None:
+            fits[key] = fitted
         out[key] = float(fitted.dimension_)
         out[f"{key}_ci"] = [float(v) for v in fitted.ci_]
         if scaling:
@@ -357,7 +360,8 @@ def attractor_dimensions(process: Process, n_points: int = 200_000,
 
 def scatter_matched_dimensions(beliefs, projected, attractor, weights=None, *,
                                floor: float = 2.0, n_points: int = 200_000,
-                               random_state: int | np.random.Generator | None = 0) -> dict:
+                               random_state: int | np.random.Generator | None = 0,
+                               return_fits: bool = False) -> dict | tuple[dict, dict]:
     """D1 of a probe's reading of the beliefs, against the attractor at the same scales.
 
     A probe reads each belief with some scatter: its residual ``projected - beliefs``.
@@ -385,17 +389,24 @@ def scatter_matched_dimensions(beliefs, projected, attractor, weights=None, *,
     n_points : int, default=200000
         Prefix rows drawn by weight for the probe cloud (and residuals for the blur).
     random_state : int, numpy.random.Generator or None, default=0
+    return_fits : bool, default=False
+        Also return the fitted estimators (for `analysis.geometry.plot_scaling`).
 
     Returns
     -------
     dict
-        JSON-ready. ``probe_scatter`` (weighted RMS length of the residual, chart units),
+        JSON-ready. ``probe_information_dimension_free_fit``: the probe cloud's D1 with no
+        floor (over scales the scatter may fill), with ``_ci``, ``_range``, ``_reliable``
+        and ``_reason``. ``probe_scatter`` (weighted RMS length of the residual, chart units),
         ``scatter_min_scale`` (``floor * probe_scatter``); for ``cloud`` in ``probe``,
         ``attractor`` and ``blurred_attractor``: ``{cloud}_information_dimension_above_
         scatter`` with ``_ci``, ``_range``, ``_reliable`` and ``_reason`` as in
         `compare_dimensions`; the gaps ``probe_attractor_information_gap_above_scatter``
         (probe minus attractor) and ``probe_blurred_information_gap_above_scatter``
         (probe minus blurred attractor), with ``_ci`` and ``_reliable``.
+    dict
+        Only with ``return_fits``: result key of each fit -> its fitted
+        `InformationDimension`.
 
     Raises
     ------
@@ -420,12 +431,19 @@ def scatter_matched_dimensions(beliefs, projected, attractor, weights=None, *,
     seed = int(rng.integers(2**63))
     blurred = C + residual[rows[rng.integers(len(rows), size=len(C))]]
     result: dict = {"probe_scatter": scatter, "scatter_min_scale": min_scale}
-    for cloud, X in (("probe", P[rows]), ("attractor", C), ("blurred_attractor", blurred)):
+    fits: dict = {}
+    for cloud, X, floor_at, suffix in (
+            ("probe", P[rows], None, "_free_fit"),
+            ("probe", P[rows], min_scale, "_above_scatter"),
+            ("attractor", C, min_scale, "_above_scatter"),
+            ("blurred_attractor", blurred, min_scale, "_above_scatter")):
+        found: dict = {}
         measured = _measure(cloud, X, ("information_dimension",), seed, 1,
-                            min_scale=min_scale)
-        result |= {k.replace("information_dimension", "information_dimension_above_scatter"): v
-                   for k, v in measured.items()}
+                            min_scale=floor_at, fits=found)
+        rename = {f"{cloud}_information_dimension": f"{cloud}_information_dimension{suffix}"}
+        result |= {k.replace(*next(iter(rename.items()))): v for k, v in measured.items()}
+        fits |= {rename[k]: v for k, v in found.items()}
     for other, label in (("attractor", "attractor"), ("blurred_attractor", "blurred")):
         result |= _gap(result, "probe", "information", other=other, label=label,
                        suffix="_above_scatter")
-    return result
+    return (result, fits) if return_fits else result

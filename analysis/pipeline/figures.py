@@ -38,17 +38,22 @@ def loss_figure(loss_nats, floor_nats, title: str) -> Figure:
     return fig
 
 
-def scaling_figure(estimators: dict[str, object], title: str) -> Figure:
+def scaling_figure(estimators: dict[str, object], title: str, *, cols: int = 2,
+                   xlim: tuple[float, float] | None = None) -> Figure:
     """Scaling curves of fitted dimension estimators, one panel each (name -> estimator),
-    two panels to a row."""
+    ``cols`` panels to a row; ``xlim`` (scales) is shared by every panel when given, so
+    that no panel spends its width on the flat end below a cloud's distinct points."""
     from analysis.geometry import plot_scaling
 
     n = max(1, len(estimators))
-    cols, rows = min(n, 2), -(-n // 2)
+    cols = min(n, cols)
+    rows = -(-n // cols)
     fig = Figure(figsize=(5.2 * cols, 4.4 * rows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     for ax, (name, estimator) in zip(axes, estimators.items(), strict=False):
         plot_scaling(estimator, ax=ax, title=name)
+        if xlim is not None:
+            ax.set_xlim(*xlim)
     for ax in axes[len(estimators):]:
         ax.set_axis_off()
     fig.suptitle(title)

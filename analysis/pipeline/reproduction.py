@@ -195,11 +195,12 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
         late = prefixes.position >= settings.n_ctx // 2
         chart_true = belief_coordinates(process, prefixes.beliefs[late])
         chart_probe = belief_coordinates(process, belief.predictions[reader][late])
+        fits: dict = {}
         metrics.update(_guarded(metrics, reasons, _SCATTER_KEYS, lambda: _above_scatter(
-            compare, chart_true, chart_probe, cloud, w[late], reader, seed)) or {})
+            compare, chart_true, chart_probe, cloud, w[late], reader, seed, fits)) or {})
         _figure(run_dir, figures, "scaling", "dimension_scaling.png",
-                lambda: _scaling(cloud, chart_true, chart_probe, w[late], reader,
-                                 metrics.get("scatter_min_scale"), process.name, seed))
+                lambda: _scaling(cloud, fits, reader, metrics.get("scatter_min_scale"),
+                                 process.name, seed))
 
     stage("comparing graphs")
     learned = _guarded(metrics, reasons, _GRAPH_KEYS, lambda: _graph(
@@ -268,6 +269,7 @@ _GEOMETRY_KEYS = ("probe_information_dimension", "activation_information_dimensi
                   "rsa_correlation", "cka", "wasserstein_distance")
 _GRAPH_KEYS = ("graph_homogeneity", "graph_completeness", "graph_ami", "graph_isomorphic")
 _SCATTER_KEYS = ("probe_information_dimension_above_scatter",
+                 "probe_information_dimension_free_fit",
                  "attractor_information_dimension_above_scatter",
                  "blurred_attractor_information_dimension_above_scatter",
                  "probe_attractor_information_gap_above_scatter")
@@ -315,38 +317,37 @@ def _graph(compare, metrics, activations, prefixes, process, seed):
     return learned
 
 
-def _above_scatter(compare, chart_true, chart_probe, cloud, w, reader, seed) -> dict:
-    """`compare.scatter_matched_dimensions` of the probe's reading, with its source."""
-    found = compare.scatter_matched_dimensions(chart_true, chart_probe, cloud, w,
-                                               random_state=seed)
+def _above_scatter(compare, chart_true, chart_probe, cloud, w, reader, seed, fits) -> dict:
+    """`compare.scatter_matched_dimensions` of the probe's reading, with its source; its
+    fitted estimators go into ``fits`` for the scaling figure."""
+    found, fitted = compare.scatter_matched_dimensions(chart_true, chart_probe, cloud, w,
+                                                       random_state=seed, return_fits=True)
     found["scatter_probe"] = reader
+    fits.update(fitted)
     return found
 
 
-def _scaling(cloud, chart_true, chart_probe, w, reader, min_scale, name, seed):
-    """D1 scaling curves of the Blackwell measure and of the probe-projected cloud: free
-    fits, and both fitted above the probe's scatter (``min_scale``) when it is known."""
+def _scaling(cloud, fits: dict, reader: str, min_scale, name: str, seed: int):
+    """D1 scaling curves of the numbers in ``metrics.json``: the Blackwell measure (free
+    fit, as `attractor_report` measures it) and the probe's reading (free), then both and
+    the blurred attractor above the probe's scatter (``fits``, from `_above_scatter`)."""
     from analysis.geometry import InformationDimension
 
-    rng = np.random.default_rng(seed)
-    rows = rng.choice(len(w), size=min(200_000, 20 * len(w)), p=w / w.sum())
-    clouds = {"Blackwell measure (chaos game)": cloud,
-              f"probe's reading ({reader})": chart_probe[rows]}
-    fitted = {}
     with warnings.catch_warnings():
         # An unreliable fit warns; the figure writes the reason under its curve.
         warnings.simplefilter("ignore", RuntimeWarning)
-        floors = {"free fit": None} | ({f"above {min_scale:.3g}": min_scale}
-                                       if min_scale else {})
-        for floor_label, floor in floors.items():
-            for label, X in clouds.items():
-                try:
-                    fitted[f"{label}, {floor_label}"] = InformationDimension(
-                        random_state=seed, min_scale=floor).fit(X)
-                except ValueError:  # too few scales above the floor: no panel
-                    continue
-    return scaling_figure(fitted, f"{name}: information dimension D1 (box sides in "
-                          "belief-chart units)")
+        panels = {"Blackwell measure (chaos game), free fit":
+                  InformationDimension(random_state=seed).fit(cloud)}
+    floor = f"above {min_scale:.3g}" if min_scale else "above the scatter"
+    labels = {"probe_information_dimension_free_fit": f"probe's reading ({reader}), free fit",
+              "attractor_information_dimension_above_scatter": f"Blackwell measure, {floor}",
+              "probe_information_dimension_above_scatter": f"probe's reading, {floor}",
+              "blurred_attractor_information_dimension_above_scatter":
+                  f"attractor blurred by the probe's residuals, {floor}"}
+    panels |= {label: fits[key] for key, label in labels.items() if key in fits}
+    extent = float(np.ptp(cloud, axis=0).max())
+    return scaling_figure(panels, f"{name}: information dimension D1 (box sides in "
+                          "belief-chart units)", cols=3, xlim=(1e-4 * extent, 2 * extent))
 
 
 def _json_safe(metrics: dict) -> dict:
