@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint bench lab clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The notebooks in JupyterLab (the `notebooks` extra, installed into .venv on first use).
+lab: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[notebooks]'
+	$(BIN)/jupyter lab notebooks/ $(LAB_ARGS)
 
 clean:
 	rm -rf $(VENV)
