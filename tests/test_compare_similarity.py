@@ -328,7 +328,13 @@ def test_above_its_scatter_a_noisy_reading_has_the_attractor_dimension():
     beliefs = belief_coordinates(gasket, chaos_game(gasket, 100_000, seed=1).beliefs)
     sigma = 0.002  # per coordinate: the RMS length of the residual is sigma * sqrt(2)
     noisy = beliefs + sigma * np.random.default_rng(2).standard_normal(beliefs.shape)
-    out = scatter_matched_dimensions(beliefs, noisy, attractor, n_points=100_000)
+    out, fits = scatter_matched_dimensions(beliefs, noisy, attractor, n_points=100_000,
+                                           return_fits=True)
+    assert {key: fit.dimension_ for key, fit in fits.items()} == {
+        key: out[key] for key in ("probe_information_dimension_free_fit",
+                                  "probe_information_dimension_above_scatter",
+                                  "attractor_information_dimension_above_scatter",
+                                  "blurred_attractor_information_dimension_above_scatter")}
     assert out["probe_scatter"] == pytest.approx(sigma * math.sqrt(2), rel=0.02)
     assert out["scatter_min_scale"] == pytest.approx(2 * out["probe_scatter"])
     for cloud in ("probe", "attractor", "blurred_attractor"):

@@ -33,6 +33,19 @@ def test_quick_reproduction_of_mess3(tmp_path, capsys):
     assert printed["probe_r2"] == metrics["probe_r2"] > 0.95
     assert 1.0 <= metrics["loss_ratio"] < 1.01
     assert metrics["graph_isomorphic"] is None  # Mess3's MSP is infinite
+    # The probe's reading against the attractor above its scatter: the sharpest reading
+    # (all hooks), fitted from twice its scatter, a fit or a null with its reason.
+    assert metrics["scatter_probe"] == "concat"
+    assert 0 < metrics["probe_scatter"] < 0.1
+    assert metrics["scatter_min_scale"] == pytest.approx(2 * metrics["probe_scatter"])
+    for cloud in ("probe", "attractor", "blurred_attractor"):
+        key = f"{cloud}_information_dimension_above_scatter"
+        assert key in metrics
+        if metrics[key] is not None:
+            assert metrics[f"{key}_range"][0] >= metrics["scatter_min_scale"]
+    # Mess3's prefixes hold ~10^4 mixed states: no k-means graph, and it says why.
+    assert metrics["graph_kmeans_homogeneity"] is None
+    assert "mixed states" in metrics["graph_kmeans_homogeneity_reason"]
     report = (out / "report.md").read_text()
     for figure in ("attractor.png", "loss_per_position.png", "probe.png",
                    "dimension_scaling.png", "emergence.png"):
@@ -51,6 +64,9 @@ def test_quick_reproduction_of_mess3(tmp_path, capsys):
 def test_every_catalogue_process_reproduces_without_a_crash(tmp_path, name):
     metrics = reproduce(get_process(name), tmp_path / name, settings=TINY, progress=False)
     _check_metrics(metrics)
+    if name == "rrxor":  # a finite MSP: the k-means graph has one cluster per mixed state
+        assert metrics["graph_kmeans_clusters"] == metrics["n_mixed_states"]
+        assert 0 <= metrics["graph_kmeans_completeness"] <= 1
     json.dumps(json.loads((tmp_path / name / "metrics.json").read_text()), allow_nan=False)
 
 

@@ -440,9 +440,10 @@ def scatter_matched_dimensions(beliefs, projected, attractor, weights=None, *,
         found: dict = {}
         measured = _measure(cloud, X, ("information_dimension",), seed, 1,
                             min_scale=floor_at, fits=found)
-        rename = {f"{cloud}_information_dimension": f"{cloud}_information_dimension{suffix}"}
-        result |= {k.replace(*next(iter(rename.items()))): v for k, v in measured.items()}
-        fits |= {rename[k]: v for k, v in found.items()}
+        plain, named = f"{cloud}_information_dimension", f"{cloud}_information_dimension{suffix}"
+        result |= {key.replace(plain, named, 1): v for key, v in measured.items()}
+        if plain in found:  # absent when the fit failed (a null with its reason)
+            fits[named] = found[plain]
     for other, label in (("attractor", "attractor"), ("blurred_attractor", "blurred")):
         result |= _gap(result, "probe", "information", other=other, label=label,
                        suffix="_above_scatter")

@@ -311,9 +311,38 @@ def _geometry(compare, process, prefixes, projected, acts, beliefs, settings, se
     return found
 
 
+# K-means with as many clusters as mixed states runs up to this many of them (Mess3's
+# context of 10 has ~10^5, too many to cluster and to read).
+_KMEANS_STATES = 500
+
+
 def _graph(compare, metrics, activations, prefixes, process, seed):
-    learned = compare.learned_graph(activations.concat(), prefixes, random_state=seed)
+    """The learned graph by tolerance-merging (the drawn one) and, where the prefixes hold
+    few enough mixed states, by weighted k-means with that many clusters: a network that
+    separates mixed states but also keeps, say, its position splits each state into
+    many tight clusters, which tolerance-merging keeps apart (homogeneity 1, completeness
+    low) and k-means may join."""
+    concat = activations.concat()
+    learned = compare.learned_graph(concat, prefixes, random_state=seed)
     metrics.update(compare.graph_metrics(learned, prefixes, process))
+    keys = ("graph_kmeans_homogeneity", "graph_kmeans_completeness", "graph_kmeans_ami")
+    k = metrics.get("n_mixed_states")
+    if not k or k > _KMEANS_STATES or k >= learned.n_clusters:
+        why = (f"the prefixes hold {k} mixed states, more than the {_KMEANS_STATES} k-means "
+               "is run for" if k and k > _KMEANS_STATES else
+               "k-means needs fewer mixed states than distinct hidden states")
+        metrics.update({key: None for key in keys})
+        metrics.update({f"{key}_reason": why for key in keys})
+        return learned
+    by_k = compare.learned_graph(concat, prefixes, method="kmeans", n_clusters=k,
+                                 random_state=seed)
+    found = compare.graph_metrics(by_k, prefixes, process)
+    metrics["graph_kmeans_clusters"] = k
+    for key in keys:
+        plain = key.replace("_kmeans", "")
+        metrics[key] = found.get(plain)
+        if found.get(f"{plain}_reason"):
+            metrics[f"{key}_reason"] = found[f"{plain}_reason"]
     return learned
 
 
