@@ -12,9 +12,11 @@ __all__ = ["register"]
 _SUMMARY = ("run_dir", "probe_r2", "concat_r2", "shuffle_r2", "loss_ratio",
             "attractor_information_dimension", "lyapunov_dimension",
             "probe_information_dimension", "activation_information_dimension",
-            "rsa_correlation", "cka", "wasserstein_distance", "graph_homogeneity",
-            "graph_completeness", "graph_ami", "graph_isomorphic", "train_seconds",
-            "total_seconds")
+            "probe_information_dimension_above_scatter",
+            "attractor_information_dimension_above_scatter", "rsa_correlation", "cka",
+            "wasserstein_distance", "graph_homogeneity", "graph_completeness", "graph_ami",
+            "graph_kmeans_homogeneity", "graph_kmeans_completeness", "graph_isomorphic",
+            "train_seconds", "total_seconds")
 
 
 def register(sub: argparse._SubParsersAction, formatter: type) -> None:
