@@ -484,3 +484,10 @@ def test_min_scale_must_be_a_non_negative_number(value):
 def test_min_scale_above_every_usable_scale_says_so():
     with pytest.raises(ValueError, match="consecutive scales are usable"):
         InformationDimension(min_scale=0.5).fit(_blurred_segment(1e-3, 20_000))
+
+
+@pytest.mark.parametrize("value", [np.float32(0.02), np.int64(0), 0, None])
+def test_min_scale_accepts_any_real_number(value):
+    X = _blurred_segment(1e-3, 20_000)
+    fitted = InformationDimension(min_scale=value, random_state=0).fit(X)
+    assert fitted.fit_range_[0] >= float(value or 0)

@@ -777,8 +777,8 @@ class ScalingEstimator(BaseEstimator):
         value = getattr(self, "min_scale", None)
         if value is None:
             return 0.0
-        if isinstance(value, bool) or not isinstance(value, int | float | np.floating) \
-                or not np.isfinite(value) or value < 0:
+        number = isinstance(value, int | float | np.integer | np.floating)
+        if isinstance(value, bool) or not number or not np.isfinite(value) or value < 0:
             raise ValueError(f"min_scale must be a non-negative number or None, got {value!r}.")
         return float(value)
 
