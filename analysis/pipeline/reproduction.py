@@ -375,8 +375,10 @@ def _scaling(cloud, fits: dict, reader: str, min_scale, name: str, seed: int):
                   f"attractor blurred by the probe's residuals, {floor}"}
     panels |= {label: fits[key] for key, label in labels.items() if key in fits}
     extent = float(np.ptp(cloud, axis=0).max())
+    # Down to 1e-4 of the extent, or further when a fit reaches below it.
+    low = min([1e-4 * extent] + [0.5 * fit.fit_range_[0] for fit in panels.values()])
     return scaling_figure(panels, f"{name}: information dimension D1 (box sides in "
-                          "belief-chart units)", cols=3, xlim=(1e-4 * extent, 2 * extent))
+                          "belief-chart units)", cols=3, xlim=(low, 2 * extent))
 
 
 def _json_safe(metrics: dict) -> dict:
