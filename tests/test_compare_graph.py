@@ -11,6 +11,8 @@ import matplotlib
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import adjusted_mutual_info_score, completeness_score, homogeneity_score
 
 from analysis.compare._graph_scores import msp_view, spectral_distance, weighted_scores
@@ -19,6 +21,7 @@ from analysis.compare.graph import (
     draw_learned_graph,
     graph_metrics,
     learned_graph,
+    mixed_state_variance,
 )
 from analysis.networks.activations import prefix_dataset
 from analysis.reports.nulls import unexplained_nulls
@@ -237,3 +240,73 @@ def test_bad_inputs_say_what_to_do():
         graph_metrics(learned, prefix_dataset(process, 7), process)
     with pytest.raises(InputError, match="pass its process"):
         graph_metrics(learned, prefixes, get_process("rrxor"))
+
+
+def test_variance_of_an_image_of_the_beliefs_is_all_state():
+    prefixes = prefix_dataset(get_process("rrxor"), 8)
+    x = _image_of_beliefs(prefixes)
+    info = mixed_state_variance(x, prefixes)
+    assert info["state_variance_share"] == pytest.approx(1.0, abs=1e-9)
+    assert info["position_variance_share"] == pytest.approx(0.0, abs=1e-9)
+    assert info["history_variance_share"] == pytest.approx(0.0, abs=1e-9)
+    # The MSP has 36 states; 8 tokens reach all but pi itself (the empty word).
+    assert info["n_mixed_states"] == 35
+    # A position embedding moves variance from nothing else into the position share.
+    embedding = np.random.default_rng(1).normal(size=(8, x.shape[1]))
+    info = mixed_state_variance(x + embedding[prefixes.position], prefixes)
+    assert info["history_variance_share"] == pytest.approx(0.0, abs=1e-9)
+    assert 0.05 < info["position_variance_share"] < 0.95
+
+
+def _shares_by_loops(x, prefixes):
+    """The law of total variance, group by group in plain Python: the cross-check."""
+    w = prefixes.weights / prefixes.weights.sum()
+    keys = [tuple(np.round(b / 1e-9).astype(np.int64)) for b in prefixes.beliefs]
+    mean = (w[:, None] * x).sum(axis=0)
+
+    def group_mean(rows):
+        return sum(w[i] * x[i] for i in rows) / sum(w[i] for i in rows)
+
+    states, groups = {}, {}
+    for i, key in enumerate(keys):
+        states.setdefault(key, []).append(i)
+        groups.setdefault((key, int(prefixes.position[i])), []).append(i)
+    between = sum(sum(w[i] for i in rows) * np.sum((group_mean(rows) - mean) ** 2)
+                  for rows in states.values())
+    inside = sum(w[i] * np.sum((x[i] - group_mean(rows)) ** 2)
+                 for rows in groups.values() for i in rows)
+    total = float(np.sum(w[:, None] * (x - mean) ** 2))
+    return between / total, inside / total
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**16), scale=st.floats(1e-3, 1e3))
+def test_variance_shares_match_the_law_of_total_variance(seed, scale):
+    prefixes = prefix_dataset(get_process("z1r"), 6)
+    rng = np.random.default_rng(seed)
+    m = len(prefixes.weights)
+    x = _image_of_beliefs(prefixes, d=5, seed=seed) + rng.normal(size=(m, 5))
+    info = mixed_state_variance(x, prefixes)
+    state, history = _shares_by_loops(x, prefixes)
+    assert info["state_variance_share"] == pytest.approx(state, rel=1e-9)
+    assert info["history_variance_share"] == pytest.approx(history, rel=1e-9)
+    total = sum(info[k] for k in ("state_variance_share", "position_variance_share",
+                                  "history_variance_share"))
+    assert total == pytest.approx(1.0, abs=1e-12)
+    # Shares do not depend on the units, an offset or a rotation of the activations.
+    q = np.linalg.qr(rng.normal(size=(5, 5)))[0]
+    moved = mixed_state_variance(scale * x @ q + 3.0, prefixes)
+    for key in ("state_variance_share", "position_variance_share", "history_variance_share"):
+        assert moved[key] == pytest.approx(info[key], abs=1e-9)
+
+
+def test_variance_of_bad_activations_says_what_is_wrong():
+    prefixes = prefix_dataset(get_process("z1r"), 6)
+    with pytest.raises(InputError, match="one row per prefix"):
+        mixed_state_variance(np.zeros((3, 4)), prefixes)
+    with pytest.raises(InputError, match="do not vary"):
+        mixed_state_variance(np.ones((len(prefixes.weights), 4)), prefixes)
+    x = _image_of_beliefs(prefixes)
+    x[1, 2] = np.inf
+    with pytest.raises(InputError, match="NaN or infinite"):
+        mixed_state_variance(x, prefixes)

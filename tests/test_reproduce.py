@@ -46,6 +46,8 @@ def test_quick_reproduction_of_mess3(tmp_path, capsys):
     # Mess3's prefixes hold ~10^4 mixed states: no k-means graph, and it says why.
     assert metrics["graph_kmeans_homogeneity"] is None
     assert "mixed states" in metrics["graph_kmeans_homogeneity_reason"]
+    assert metrics["graph_state_variance_share"] is None
+    assert "fewer than two" in metrics["graph_state_variance_share_reason"]
     report = (out / "report.md").read_text()
     for figure in ("attractor.png", "loss_per_position.png", "probe.png",
                    "dimension_scaling.png", "emergence.png"):
@@ -67,6 +69,14 @@ def test_every_catalogue_process_reproduces_without_a_crash(tmp_path, name):
     if name == "rrxor":  # a finite MSP: the k-means graph has one cluster per mixed state
         assert metrics["graph_kmeans_clusters"] == metrics["n_mixed_states"]
         assert 0 <= metrics["graph_kmeans_completeness"] <= 1
+        # Four tokens give RRXOR's prefixes barely more rows than mixed states, too few
+        # for the variance split, which says so; when there are enough, it sums to 1.
+        shares = [metrics[f"graph_{part}_variance_share"]
+                  for part in ("state", "position", "history")]
+        if shares[0] is None:
+            assert "fewer than two" in metrics["graph_state_variance_share_reason"]
+        else:
+            assert sum(shares) == pytest.approx(1.0) and min(shares) >= 0
     json.dumps(json.loads((tmp_path / name / "metrics.json").read_text()), allow_nan=False)
 
 

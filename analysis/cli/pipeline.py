@@ -15,7 +15,8 @@ _SUMMARY = ("run_dir", "probe_r2", "concat_r2", "shuffle_r2", "loss_ratio",
             "probe_information_dimension_above_scatter",
             "attractor_information_dimension_above_scatter", "rsa_correlation", "cka",
             "wasserstein_distance", "graph_homogeneity", "graph_completeness", "graph_ami",
-            "graph_kmeans_homogeneity", "graph_kmeans_completeness", "graph_isomorphic",
+            "graph_kmeans_homogeneity", "graph_kmeans_completeness",
+            "graph_state_variance_share", "graph_history_variance_share", "graph_isomorphic",
             "train_seconds", "total_seconds")
 
 

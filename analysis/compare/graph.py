@@ -48,7 +48,8 @@ from ._graph_scores import (
     weighted_scores,
 )
 
-__all__ = ["START", "LearnedGraph", "draw_learned_graph", "graph_metrics", "learned_graph"]
+__all__ = ["START", "LearnedGraph", "draw_learned_graph", "graph_metrics", "learned_graph",
+           "mixed_state_variance"]
 
 START = -1
 """Node of the empty prefix when no row reads it (no BOS token)."""
@@ -382,8 +383,7 @@ def graph_metrics(learned: LearnedGraph, prefixes: Prefixes, process: Process, *
         raise InputError(f"the prefixes' beliefs have {prefixes.beliefs.shape[1]} states but "
                          f"{process.name} has {process.n_states}; pass its process")
     g = learned.graph
-    classes = np.unique(np.round(prefixes.beliefs / _BELIEF_TOL).astype(np.int64), axis=0,
-                        return_inverse=True)[1].ravel()
+    classes = _mixed_states(prefixes)
     info: dict = {"n_clusters": learned.n_clusters, "n_mixed_states": int(classes.max()) + 1}
     hom, com, ami = weighted_scores(classes, learned.labels, prefixes.weights, random_state)
     info.update(graph_homogeneity=hom, graph_completeness=com,
@@ -431,6 +431,82 @@ def graph_metrics(learned: LearnedGraph, prefixes: Prefixes, process: Process, *
             f"the recurrent mixed-state presentation of {process.name} is not finite within "
             f"{msp_max_states} states: C_mu is infinite")
     return info
+
+
+def _mixed_states(prefixes: Prefixes) -> np.ndarray:
+    """The mixed state of each prefix row, (m,) ints: beliefs merged within the MSP's
+    tolerance."""
+    return np.unique(np.round(prefixes.beliefs / _BELIEF_TOL).astype(np.int64), axis=0,
+                     return_inverse=True)[1].ravel()
+
+
+def mixed_state_variance(activations, prefixes: Prefixes) -> dict:
+    """How much of the hidden states' variance their mixed state explains (JSON-ready).
+
+    The weighted total variance of the activations splits exactly into three parts:
+    between the mixed states' mean activations; between input positions within a mixed
+    state (a transformer adds its position embedding to every layer); and what is left
+    inside each (mixed state, position) group, the history the hidden state keeps that
+    the mixed state forgets. Clustering can recover the mixed states only when the
+    first share dominates: with a share ``s`` even the nearest-centroid assignment with
+    the true centroids confuses states whose separation is comparable to the spread
+    ``1 - s`` leaves inside them.
+
+    Parameters
+    ----------
+    activations : array_like, shape (m, D)
+        One row per row of ``prefixes``.
+    prefixes : Prefixes
+
+    Returns
+    -------
+    dict
+        ``state_variance_share``, ``position_variance_share``,
+        ``history_variance_share`` (fractions of the total, summing to 1),
+        ``n_mixed_states``, and ``rows_per_mixed_state`` (rows over mixed states; near 1,
+        every prefix its own mixed state, as for Mess3, the split says nothing).
+
+    Raises
+    ------
+    InputError
+        For activations of the wrong shape, not finite, or without variance.
+    """
+    x = np.asarray(activations, dtype=np.float64)
+    m = len(prefixes.weights)
+    if x.ndim != 2 or x.shape[0] != m:
+        raise InputError(f"activations have shape {x.shape}; expected ({m}, D), one row per "
+                         "prefix row")
+    if not np.isfinite(x).all():
+        raise InputError("activations hold NaN or infinite values")
+    w = prefixes.weights / prefixes.weights.sum()
+    states = _mixed_states(prefixes)
+    groups = np.unique(states * (int(prefixes.position.max()) + 1) + prefixes.position,
+                       return_inverse=True)[1].ravel()
+    centred = x - w @ x
+    total = float(w @ (centred**2).sum(axis=1))
+    if total <= 1e-12 * max(float(np.abs(x).max()), 1e-300) ** 2:
+        raise InputError("the activations do not vary across prefixes: there is no variance "
+                         "to split")
+    by_state = _group_means(centred, states, w)  # (m, D)
+    by_group = _group_means(centred, groups, w)
+    shares = [float(w @ (by_state**2).sum(axis=1)),
+              float(w @ ((by_group - by_state) ** 2).sum(axis=1)),
+              float(w @ ((centred - by_group) ** 2).sum(axis=1))]
+    # The parts are orthogonal in the weighted inner product, so they sum to the total
+    # up to rounding; divide by their sum so the shares sum to 1 exactly.
+    s = sum(shares)
+    n_states = int(states.max()) + 1
+    return {"state_variance_share": shares[0] / s, "position_variance_share": shares[1] / s,
+            "history_variance_share": shares[2] / s, "n_mixed_states": n_states,
+            "rows_per_mixed_state": m / n_states}
+
+
+def _group_means(x: np.ndarray, labels: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Each row replaced by the weighted mean of its label's rows, shape of ``x``."""
+    n = int(labels.max()) + 1
+    mass = np.bincount(labels, w, n)
+    sums = np.stack([np.bincount(labels, w * x[:, j], n) for j in range(x.shape[1])], axis=1)
+    return (sums / np.where(mass > 0, mass, 1.0)[:, None])[labels]
 
 
 def _learned_process(g: nx.DiGraph, unifilar_share: float, n_symbols: int) -> dict:

@@ -111,6 +111,13 @@ def render_report(metrics: dict, figures: dict[str, str]) -> str:
         f"{_num(m.get('graph_isomorphic'))}{_why(m, 'graph_isomorphic')}. Theory: a "
         "network that holds beliefs visits one cluster per mixed state, and its clusters "
         "update unifilarly like the MSP.",
+        f"- Variance of the concatenated stream explained by the mixed state: "
+        f"{_num(m.get('graph_state_variance_share'))}; by the position within a mixed "
+        f"state: {_num(m.get('graph_position_variance_share'))}; left to the history the "
+        f"mixed state forgets: {_num(m.get('graph_history_variance_share'))}"
+        f"{_why(m, 'graph_history_variance_share')}. Theory: a network whose hidden state "
+        "is its belief and nothing else puts all of it in the first share, and clusters "
+        "find the mixed states only when that share dominates.",
     ]
     if "graphs" in figures:
         lines += ["", f"![the MSP and the learned graph]({figures['graphs']})"]

@@ -325,8 +325,21 @@ def _graph(compare, metrics, activations, prefixes, process, seed):
     concat = activations.concat()
     learned = compare.learned_graph(concat, prefixes, random_state=seed)
     metrics.update(compare.graph_metrics(learned, prefixes, process))
-    keys = ("graph_kmeans_homogeneity", "graph_kmeans_completeness", "graph_kmeans_ami")
     k = metrics.get("n_mixed_states")
+    shares = ("graph_state_variance_share", "graph_position_variance_share",
+              "graph_history_variance_share")
+    # Why clustering does or does not find the mixed states: how much of the stream's
+    # variance they explain, against position and the history beyond them.
+    split = compare.mixed_state_variance(concat, prefixes)
+    if split["rows_per_mixed_state"] >= 2:
+        metrics.update({key: split[key.removeprefix("graph_")] for key in shares})
+    else:
+        why = (f"the {len(prefixes.weights)} prefixes hold {k} mixed states, fewer than two "
+               "prefixes each: a mixed state is nearly its prefix, so it would explain "
+               "nearly all the variance whatever the network holds")
+        metrics.update({key: None for key in shares})
+        metrics.update({f"{key}_reason": why for key in shares})
+    keys = ("graph_kmeans_homogeneity", "graph_kmeans_completeness", "graph_kmeans_ami")
     if not k or k > _KMEANS_STATES or k >= learned.n_clusters:
         why = (f"the prefixes hold {k} mixed states, more than the {_KMEANS_STATES} k-means "
                "is run for" if k and k > _KMEANS_STATES else
