@@ -130,3 +130,25 @@ def test_one_state_process_has_a_point_attractor(capsys):
     info = json.loads(stdout)
     assert code == 0 and info["entropy_rate_bits"] == pytest.approx(1.0, abs=1e-12)
     assert info["box_dimension"] == info["correlation_dimension"] == 0.0
+
+
+def test_attractor_report_hands_back_the_fits_behind_its_numbers():
+    from analysis.geometry import InformationDimension, estimate_dimensions
+    from analysis.reports import attractor_report
+    from processes import get_process
+
+    process = get_process("mess3", x=0.05, a=0.85)
+    points, cloud, info, fits = attractor_report(process, 5000, lyapunov_steps=300,
+                                                 return_fits=True)
+    d1 = fits["information_dimension"]
+    assert isinstance(d1, InformationDimension)
+    assert d1.dimension_ == info["information_dimension"]
+    # The fits are those of estimate_dimensions on the returned cloud with the same seed.
+    again = estimate_dimensions(cloud, random_state=0)
+    assert again["information_dimension"] == info["information_dimension"]
+    assert again["correlation_dimension"] == info["correlation_dimension"]
+    # Without return_fits the report keeps its three parts.
+    assert len(attractor_report(process, 2000, lyapunov_steps=300)) == 3
+    # A single point has nothing to fit.
+    assert attractor_report(get_process("coin"), 1000, lyapunov_steps=300,
+                            return_fits=True)[3] == {}

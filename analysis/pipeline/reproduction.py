@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,8 +127,9 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
                 reasons[key] = described[f"{key}_reason"]
 
     stage("sampling the attractor")
-    beliefs, cloud, attractor = attractor_report(process, settings.attractor_points, seed=seed,
-                                                 lyapunov_steps=settings.lyapunov_steps)
+    beliefs, cloud, attractor, attractor_fits = attractor_report(
+        process, settings.attractor_points, seed=seed, lyapunov_steps=settings.lyapunov_steps,
+        return_fits=True)
     metrics["attractor_information_dimension"] = attractor.get("information_dimension")
     metrics["attractor_correlation_dimension"] = attractor.get("correlation_dimension")
     metrics["lyapunov_dimension"] = attractor.get("lyapunov_dimension")
@@ -199,8 +199,8 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
         metrics.update(_guarded(metrics, reasons, _SCATTER_KEYS, lambda: _above_scatter(
             compare, chart_true, chart_probe, cloud, w[late], reader, seed, fits)) or {})
         _figure(run_dir, figures, "scaling", "dimension_scaling.png",
-                lambda: _scaling(cloud, fits, reader, metrics.get("scatter_min_scale"),
-                                 process.name, seed))
+                lambda: _scaling(cloud, attractor_fits.get("information_dimension"), fits,
+                                 reader, metrics.get("scatter_min_scale"), process.name))
 
     stage("comparing graphs")
     learned = _guarded(metrics, reasons, _GRAPH_KEYS, lambda: _graph(
@@ -369,17 +369,16 @@ def _above_scatter(compare, chart_true, chart_probe, cloud, w, reader, seed, fit
     return found
 
 
-def _scaling(cloud, fits: dict, reader: str, min_scale, name: str, seed: int):
+def _scaling(cloud, attractor_fit, fits: dict, reader: str, min_scale, name: str):
     """D1 scaling curves of the numbers in ``metrics.json``: the Blackwell measure (free
-    fit, as `attractor_report` measures it) and the probe's reading (free), then both and
-    the blurred attractor above the probe's scatter (``fits``, from `_above_scatter`)."""
+    fit, ``attractor_fit`` from `attractor_report`; left out where that fit failed) and
+    the probe's reading (free), then both and the blurred attractor above the probe's
+    scatter (``fits``, from `_above_scatter`)."""
     from analysis.geometry import InformationDimension
 
-    with warnings.catch_warnings():
-        # An unreliable fit warns; the figure writes the reason under its curve.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        panels = {"Blackwell measure (chaos game), free fit":
-                  InformationDimension(random_state=seed).fit(cloud)}
+    panels = {}
+    if isinstance(attractor_fit, InformationDimension):  # else the ValueError of its fit
+        panels["Blackwell measure (chaos game), free fit"] = attractor_fit
     floor = f"above {min_scale:.3g}" if min_scale else "above the scatter"
     labels = {"probe_information_dimension_free_fit": f"probe's reading ({reader}), free fit",
               "attractor_information_dimension_above_scatter": f"Blackwell measure, {floor}",

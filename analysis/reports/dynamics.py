@@ -24,7 +24,7 @@ from dynamics import (
 )
 from processes import InputError, Process
 
-from ..geometry import MAX_POINTS, estimate_dimensions
+from ..geometry import MAX_POINTS, fit_dimension_estimators, summarize_dimensions
 from .nulls import explain_nulls, json_number
 
 __all__ = ["attractor_report", "check_lyapunov_arguments", "lyapunov_report",
@@ -231,8 +231,8 @@ def _spread(system, n_orbits: int, seed: int) -> np.ndarray:
     return x0 + 1e-3 * rng.standard_normal((n_orbits, len(x0)))
 
 
-def attractor_report(target, n_points: int, seed: int = 0,
-                     lyapunov_steps: int | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+def attractor_report(target, n_points: int, seed: int = 0, lyapunov_steps: int | None = None,
+                     *, return_fits: bool = False) -> tuple:
     """Sample the attractor and measure it.
 
     For a process: the entropy rate (`dynamics.entropy_rate`, reusing these chaos-game
@@ -250,6 +250,10 @@ def attractor_report(target, n_points: int, seed: int = 0,
         ``beliefscope dimension`` on the saved cloud) gives the same numbers.
     info : dict
         JSON-ready; every null has a ``_reason``.
+    fits : dict
+        Only with ``return_fits``: the fitted dimension estimators behind ``info``'s
+        numbers (`geometry.fit_dimension_estimators`; empty for a single point), to plot
+        their scaling curves without fitting again.
     """
     check_attractor_points(target, n_points)
     points, game = sample_points(target, n_points, seed)
@@ -272,16 +276,19 @@ def attractor_report(target, n_points: int, seed: int = 0,
     info.update(lyapunov)
     cloud = cloud_coordinates(target, points)
     info["dimension_points"] = int(min(len(cloud), MAX_POINTS))
+    fits: dict = {}
     if cloud.shape[1] == 0 or np.ptp(cloud, axis=0).max() == 0:
         info.update(_single_point_dimensions())
     else:
-        info.update(estimate_dimensions(cloud, random_state=seed))
-    return points, cloud, explain_nulls(info, {
+        fits = fit_dimension_estimators(cloud, random_state=seed)
+        info.update(summarize_dimensions(fits))
+    info = explain_nulls(info, {
         "entropy_rate_stderr_bits": "the chaos game ran too few chains for a standard error",
         "entropy_rate_upper_bound_bits": "the rate is exact: no bound is needed",
         "entropy_rate_effective_samples": "the process's symbol probabilities were not "
                                           "available for the correlation-time check",
     })
+    return (points, cloud, info, fits) if return_fits else (points, cloud, info)
 
 
 def check_attractor_points(target, n_points: int) -> None:
