@@ -87,3 +87,14 @@ def test_a_gru_reproduction_compares_lyapunov_dimensions(tmp_path):
     _check_metrics(metrics)
     assert metrics["rnn_lyapunov_dimension"] is not None
     assert metrics["belief_lyapunov_dimension"] == pytest.approx(0.52, abs=0.1)
+
+
+@pytest.mark.slow  # about 10 s
+def test_reproduce_takes_the_training_recipe(tmp_path, capsys):
+    out = tmp_path / "golden"
+    assert main(["reproduce", "golden_mean", "--quick", "--steps", "7", "--weight-decay",
+                 "0.1", "--out", str(out), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert (metrics["steps"], metrics["weight_decay"]) == (7, 0.1)
+    train = json.loads((out / "config.json").read_text())["train"]
+    assert (train["steps"], train["weight_decay"]) == (7, 0.1)

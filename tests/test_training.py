@@ -479,3 +479,16 @@ def test_sigkill_then_rerun_ends_where_an_uninterrupted_run_ends(capsys, tmp_pat
     assert resumed["tokens_seen"] == whole["tokens_seen"] == steps * TOKENS_PER_STEP
     np.testing.assert_allclose(resumed["loss_nats"], whole["loss_nats"], rtol=0, atol=1e-6)
     assert_same_run(killed, tmp_path / "whole", steps)
+
+
+def test_train_flags_set_the_recipe(capsys, tmp_path):
+    run_dir = tmp_path / "run"
+    run_cli(capsys, "train", "mess3", *TINY, "--steps", "6", "--weight-decay", "0.5",
+            "--schedule", "constant", "--warmup-steps", "2", "--optimizer", "sgd",
+            "--lr", "0.01", "--out", run_dir, "--json")
+    saved = TrainConfig.from_dict(json.loads((run_dir / "config.json").read_text())["train"])
+    assert (saved.weight_decay, saved.schedule, saved.warmup_steps) == (0.5, "constant", 2)
+    assert [saved.lr_at(s) for s in (1, 2, 3, 6)] == pytest.approx([0.005, 0.01, 0.01, 0.01])
+    # SGD takes the decay as an L2 penalty: the optimiser is built with it.
+    model = torch.nn.Linear(2, 2)
+    assert train_module._optimizer(model, saved).param_groups[0]["weight_decay"] == 0.5

@@ -16,8 +16,9 @@ from processes.errors import BeliefscopeError, InputError, ParameterError
 
 __all__ = [
     "FIGURE_SUFFIXES", "PlotError", "add_json_argument", "add_process_arguments",
-    "add_seed_argument", "at_least", "check_output", "check_seed", "parse_params",
-    "print_report", "process_from_args", "save_plot",
+    "add_seed_argument", "add_weight_decay_argument", "at_least", "check_output",
+    "check_seed", "check_weight_decay", "parse_params", "print_report", "process_from_args",
+    "save_plot",
 ]
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -42,6 +43,17 @@ def add_process_arguments(parser: argparse.ArgumentParser, what: str = "process"
 def add_seed_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0,
                         help="random seed (a non-negative integer); same seed, same output")
+
+
+def add_weight_decay_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--weight-decay", type=float, default=0.0, metavar="W",
+                        help="AdamW's decoupled weight decay (an L2 penalty for SGD); "
+                             "0: none")
+
+
+def check_weight_decay(value: float) -> None:
+    if not (math.isfinite(value) and value >= 0):
+        raise InputError(f"--weight-decay {value}: must be a finite number >= 0 (0: none)")
 
 
 def add_json_argument(parser: argparse.ArgumentParser) -> None:

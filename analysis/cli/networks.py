@@ -8,9 +8,11 @@ from .common import (
     add_json_argument,
     add_process_arguments,
     add_seed_argument,
+    add_weight_decay_argument,
     at_least,
     check_output,
     check_seed,
+    check_weight_decay,
     print_report,
     process_from_args,
     save_plot,
@@ -44,6 +46,11 @@ def register(sub: argparse._SubParsersAction, formatter: type) -> None:
     p.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw",
                    help="sgd with --lr 0.01 --batch-size 64 is the belief-geometry paper's "
                         "recipe")
+    add_weight_decay_argument(p)
+    p.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
+                   help="after the warm-up: cosine decay to 2%% of --lr, or constant")
+    p.add_argument("--warmup-steps", type=int, default=100,
+                   help="linear warm-up steps up to --lr (0: none)")
     p.add_argument("--threads", type=int, default=1,
                    help="torch CPU threads (one is fastest for small models)")
     add_seed_argument(p)
@@ -79,6 +86,8 @@ def _train(args: argparse.Namespace) -> None:
     at_least(args.steps, 1, "--steps")
     at_least(args.batch_size, 1, "--batch-size")
     at_least(args.threads, 1, "--threads")
+    at_least(args.warmup_steps, 0, "--warmup-steps")
+    check_weight_decay(args.weight_decay)
     if not args.lr > 0:
         from processes.errors import InputError
 
@@ -91,7 +100,9 @@ def _train(args: argparse.Namespace) -> None:
     model = model_config_for(args.model, process, n_layers=args.n_layers,
                              d_model=args.d_model, n_heads=args.n_heads, n_ctx=args.n_ctx)
     config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                         optimizer=args.optimizer, seed=args.seed, threads=args.threads)
+                         optimizer=args.optimizer, weight_decay=args.weight_decay,
+                         schedule=args.schedule, warmup_steps=args.warmup_steps,
+                         seed=args.seed, threads=args.threads)
     ref = {"file": args.file} if args.file else {"catalogue": args.process}
     result = train(process, model, config, args.out, process_ref=ref, device=str(device))
     print_report(train_report(result), args.json)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_json_argument, add_process_arguments, add_seed_argument, check_seed
+from .common import (
+    add_json_argument,
+    add_process_arguments,
+    add_seed_argument,
+    add_weight_decay_argument,
+    at_least,
+    check_seed,
+    check_weight_decay,
+)
 
 __all__ = ["register"]
 
@@ -35,6 +43,9 @@ def register(sub: argparse._SubParsersAction, formatter: type) -> None:
                    help="the run folder (default: runs/NAME)")
     p.add_argument("--quick", action="store_true",
                    help="small sizes (about a minute on a laptop CPU), for demos and tests")
+    p.add_argument("--steps", type=int, default=None, metavar="N",
+                   help="training steps (default: 2000, or 300 with --quick)")
+    add_weight_decay_argument(p)
     add_seed_argument(p)
     p.add_argument("--device", default="cpu", metavar="cpu|cuda|auto",
                    help="where to train and run the network")
@@ -44,16 +55,26 @@ def register(sub: argparse._SubParsersAction, formatter: type) -> None:
 
 def _reproduce(args: argparse.Namespace) -> None:
     check_seed(args.seed)
+    check_weight_decay(args.weight_decay)
+    if args.steps is not None:
+        at_least(args.steps, 1, "--steps")
+    from dataclasses import replace
+
     from ..networks.train import resolve_device
-    from ..pipeline import reproduce
+    from ..pipeline import Settings, reproduce
     from .common import print_report, process_from_args
 
     device = resolve_device(args.device)
     process = process_from_args(args)
     out = args.out or f"runs/{process.name}"
     ref = {"file": args.file} if args.file else {"catalogue": args.process}
+    settings = replace(Settings.quick() if args.quick else Settings(),
+                       weight_decay=args.weight_decay)
+    if args.steps is not None:
+        settings = replace(settings, steps=args.steps)
     metrics = reproduce(process, out, model=args.model, quick=args.quick,
-                        device=str(device), process_ref=ref, seed=args.seed)
+                        device=str(device), process_ref=ref, seed=args.seed,
+                        settings=settings)
     metrics = {"run_dir": out, **metrics}
     if args.json:
         print_report(metrics, True)

@@ -65,7 +65,7 @@ class TrainConfig:
     warmup_steps: int = 100  # linear warm-up from lr / warmup_steps
     schedule: str = "cosine"  # "cosine" decay to final_lr_ratio * lr, or "constant"
     final_lr_ratio: float = 0.02
-    weight_decay: float = 0.0  # AdamW's decoupled decay; beliefs need no sparsity
+    weight_decay: float = 0.0  # AdamW's decoupled decay (SGD: an L2 penalty); 0: none
     grad_clip: float = 1.0  # global gradient-norm clip (0: off)
     soft_targets: bool = True  # train on the exact next-token distribution (see above)
     seed: int = 0  # model initialisation and every batch
@@ -218,7 +218,8 @@ def _loss(logits: torch.Tensor, targets: torch.Tensor, k: int) -> torch.Tensor:
 
 def _optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=config.lr)
+        return torch.optim.SGD(model.parameters(), lr=config.lr,
+                               weight_decay=config.weight_decay)
     return torch.optim.AdamW(model.parameters(), lr=config.lr,
                              weight_decay=config.weight_decay)
 

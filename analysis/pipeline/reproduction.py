@@ -43,6 +43,7 @@ class Settings:
     """Sizes of a reproduction: the defaults, or ``quick`` for demos and tests."""
 
     steps: int = 2000  # training steps
+    weight_decay: float = 0.0  # AdamW's decoupled weight decay in training
     n_ctx: int = 10  # context length (Mess3 at 10: 88,572 distinct prefixes, all exact)
     attractor_points: int = 200_000  # chaos-game samples of the Blackwell measure
     lyapunov_steps: int = 20_000  # steps per orbit of the belief IFS's spectrum
@@ -99,7 +100,7 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
     progress : bool
         Say which stage runs (on a terminal) and show the training bar.
     settings : Settings, optional
-        Explicit sizes, overriding ``quick``.
+        Explicit sizes and training recipe, overriding ``quick``.
     """
     from analysis import compare
     from analysis.networks import collect_activations, prefix_dataset
@@ -145,8 +146,10 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
 
     stage("training")
     model_config = model_config_for(model, process, n_ctx=settings.n_ctx)
-    result = train(process, model_config, TrainConfig(steps=settings.steps, seed=seed),
-                   run_dir, process_ref=process_ref, device=device, progress=progress)
+    config = TrainConfig(steps=settings.steps, weight_decay=settings.weight_decay, seed=seed)
+    result = train(process, model_config, config, run_dir, process_ref=process_ref,
+                   device=device, progress=progress)
+    metrics["weight_decay"] = settings.weight_decay
     m = result.metrics
     metrics.update({k: m[k] for k in ("loss_ratio", "worst_position_ratio", "tokens_seen",
                                       "train_seconds", "steps")})

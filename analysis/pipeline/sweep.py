@@ -132,16 +132,22 @@ def _lyapunov(config: Mapping, point_dir: Path) -> dict:
 
 
 def _reproduce(config: Mapping, point_dir: Path) -> dict:
+    from dataclasses import replace
+
     from analysis.networks.train import resolve_device
 
-    from .reproduction import reproduce
+    from .reproduction import Settings, reproduce
 
     o = config["options"]
     target = config["target"]
     ref = {"file": target["file"]} if "file" in target else {"catalogue": target["name"]}
+    settings = replace(Settings.quick() if o["quick"] else Settings(),
+                       weight_decay=o.get("weight_decay", 0.0))
+    if o.get("steps") is not None:
+        settings = replace(settings, steps=o["steps"])
     metrics = reproduce(_target(config), point_dir, model=o["model"], quick=o["quick"],
                         device=str(resolve_device(o["device"])), process_ref=ref,
-                        seed=o["seed"], progress=False)
+                        seed=o["seed"], progress=False, settings=settings)
     return {"run_dir": str(point_dir), **metrics}
 
 

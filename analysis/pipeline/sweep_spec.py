@@ -66,7 +66,8 @@ COMMAND_OPTIONS: dict[str, dict[str, Option]] = {
                  "rtol": Option(float, 1e-8), "atol": Option(float, 1e-10),
                  "until_converged": Option(bool, False), "max_steps": Option(int, 2_000_000),
                  "check_dt": Option(bool, False), "seed": _SEED},
-    "reproduce": {"quick": Option(bool, False),
+    "reproduce": {"quick": Option(bool, False), "steps": Option(int, None),
+                  "weight_decay": Option(float, 0.0),
                   "model": Option(str, "transformer", ("transformer", "rnn", "gru", "lstm")),
                   "device": Option(str, "cpu", ("cpu", "cuda", "auto")), "seed": _SEED},
 }
@@ -320,7 +321,9 @@ def _check_points(sweep: SweepSpec, built) -> None:
         if text in checked:
             continue
         checked.add(text)
-        swept = any(name in sweep.options for name in sweep.names)
+        # An option a point sets is named by the point (sweep.options holds only the
+        # options no point sets, so it cannot tell).
+        swept = any(name in COMMAND_OPTIONS[sweep.command] for name in sweep.names)
         where = f"point {i + 1} ({_point_text(sweep.points[i])})" if swept else "[options]"
         try:
             if o["seed"] < 0:
@@ -335,6 +338,12 @@ def _check_points(sweep: SweepSpec, built) -> None:
             if sweep.command == "lyapunov":
                 check_lyapunov_arguments(o.get("steps"), o["orbits"], o.get("dt"),
                                          o["max_steps"], o["rtol"], o["atol"])
+            if sweep.command == "reproduce":
+                if o.get("steps", 1) < 1:
+                    raise InputError(f"steps {o['steps']}: must be >= 1")
+                if o["weight_decay"] < 0:
+                    raise InputError(f"weight_decay {o['weight_decay']}: must be >= 0 "
+                                     "(0: none)")
         except InputError as exc:
             raise InputError(f"{sweep.source}: {where}: {exc}") from None
 
