@@ -123,7 +123,9 @@ def test_noise_with_kmeans_matches_nothing():
     prefixes = prefix_dataset(process, 8)
     noise = np.random.default_rng(0).normal(size=(len(prefixes.weights), 16))
     learned = learned_graph(noise, prefixes, method="kmeans", n_clusters=5)
-    info = graph_metrics(learned, prefixes, process, timeout=0.1)
+    # The default second for the edit-distance search: on a loaded machine a tenth of a
+    # second can end before the first complete edit path, and the distance is then null.
+    info = graph_metrics(learned, prefixes, process)
     assert unexplained_nulls(info) == []
     # Weighted k-means gives the heaviest (shortest) prefixes clusters of their own, so
     # clusters of structureless points still tell a little about the mixed state.

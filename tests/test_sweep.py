@@ -438,3 +438,10 @@ def test_describe_matches_the_report_function(tmp_path):
                         .read_text())["report"]
     assert report == json.loads(json.dumps(direct))
     assert result.rows[0]["excess_entropy_bits"] == direct["excess_entropy_bits"]
+
+
+@pytest.mark.parametrize("spec", sorted((ROOT / "examples").glob("sweep_*.toml")),
+                         ids=lambda p: p.name)
+def test_the_example_sweeps_are_valid_specs(spec):
+    sweep = load_sweep_spec(spec)
+    assert len(sweep.points) >= 2 and sweep.heatmap is not None

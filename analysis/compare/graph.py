@@ -132,13 +132,7 @@ def learned_graph(activations, prefixes: Prefixes, *, method: str = "tolerance",
         of the other method, more clusters than distinct hidden states, or rows whose
         parent prefix is not among the rows.
     """
-    x = np.asarray(activations, dtype=np.float64)
-    m = len(prefixes.weights)
-    if x.ndim != 2 or x.shape[0] != m:
-        raise InputError(f"activations have shape {x.shape}; expected ({m}, D), one row per "
-                         "prefix row")
-    if not np.isfinite(x).all():
-        raise InputError("activations hold NaN or infinite values")
+    x = _check_activations(activations, prefixes)
     w = prefixes.weights
     if method == "tolerance":
         if n_clusters is not None:
@@ -161,6 +155,18 @@ def learned_graph(activations, prefixes: Prefixes, *, method: str = "tolerance",
     graph, root = _build_graph(labels, prefixes, f"learned graph ({method})")
     return LearnedGraph(graph, labels, centers, root, method,
                         float(tol) if method == "tolerance" else None)
+
+
+def _check_activations(activations, prefixes: Prefixes) -> np.ndarray:
+    """``activations`` as float64 (m, D), one finite row per prefix row, or an error."""
+    x = np.asarray(activations, dtype=np.float64)
+    m = len(prefixes.weights)
+    if x.ndim != 2 or x.shape[0] != m:
+        raise InputError(f"activations have shape {x.shape}; expected ({m}, D), one row per "
+                         "prefix row")
+    if not np.isfinite(x).all():
+        raise InputError("activations hold NaN or infinite values")
+    return x
 
 
 def _default_tol(x: np.ndarray, w: np.ndarray) -> float:
@@ -471,13 +477,8 @@ def mixed_state_variance(activations, prefixes: Prefixes) -> dict:
     InputError
         For activations of the wrong shape, not finite, or without variance.
     """
-    x = np.asarray(activations, dtype=np.float64)
-    m = len(prefixes.weights)
-    if x.ndim != 2 or x.shape[0] != m:
-        raise InputError(f"activations have shape {x.shape}; expected ({m}, D), one row per "
-                         "prefix row")
-    if not np.isfinite(x).all():
-        raise InputError("activations hold NaN or infinite values")
+    x = _check_activations(activations, prefixes)
+    m = len(x)
     w = prefixes.weights / prefixes.weights.sum()
     states = _mixed_states(prefixes)
     groups = np.unique(states * (int(prefixes.position.max()) + 1) + prefixes.position,
