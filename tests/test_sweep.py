@@ -180,7 +180,8 @@ def test_reproduce_points_get_their_own_run_folder(tmp_path, monkeypatch):
     result = run_sweep(spec, tmp_path / "out", progress=False)
     assert result.heatmap is not None and [r["model"] for r in result.rows][:2] == ["rnn", "gru"]
     params, run_dir, kwargs = calls[0]
-    assert params == {"x": 0.05, "a": 0.6} and run_dir.parent == tmp_path / "out" / "points"
+    assert params == {"x": 0.05, "a": 0.6} and run_dir.name == "run"
+    assert run_dir.parent.parent == tmp_path / "out" / "points"
     # The quick sizes, with the spec's training recipe on top.
     settings = replace(reproduction.Settings.quick(), steps=50, weight_decay=0.1)
     assert kwargs == {"model": "rnn", "quick": True, "device": "cpu",
@@ -188,6 +189,19 @@ def test_reproduce_points_get_their_own_run_folder(tmp_path, monkeypatch):
                       "settings": settings}
     assert result.rows[0]["probe_r2"] == pytest.approx(0.55)
     assert result.rows[0]["run_dir"] == str(run_dir) and "per_layer_r2" not in result.columns
+
+
+@pytest.mark.slow  # one quick reproduction: about 30 s
+def test_a_reproduce_sweep_trains_each_point_in_its_own_run_folder(tmp_path):
+    spec = {"command": "reproduce", "process": "golden_mean",
+            "options": {"quick": True, "steps": 5}, "points": [{"weight_decay": 0.1}]}
+    result = run_sweep(spec, tmp_path / "out", progress=False)
+    assert (result.n_run, [r["status"] for r in result.rows]) == (1, ["ok"])
+    run_dir = Path(result.rows[0]["run_dir"])
+    assert run_dir.parent.parent == tmp_path / "out" / "points"
+    train = json.loads((run_dir / "config.json").read_text())["train"]
+    assert (train["steps"], train["weight_decay"]) == (5, 0.1)
+    assert float(result.rows[0]["probe_r2"]) <= 1 and (run_dir / "report.md").exists()
 
 
 def test_an_interrupted_sweep_resumes_and_runs_each_point_once(tmp_path, monkeypatch):

@@ -6,6 +6,7 @@ Layout of the output folder ``DIR``::
     DIR/spec.json                   the checked spec (`SweepSpec.to_dict`)
     DIR/points/<id>/config.json     one point's config; <id> is its hash (`point_id`)
     DIR/points/<id>/result.json     {"status": "ok", "report": ...} or a failure
+    DIR/points/<id>/run/            ``reproduce`` only: the point's run folder
     DIR/results.csv                 one row per finished point
     DIR/heatmap.png                 a sweep over two names: one column over the grid
 
@@ -76,8 +77,8 @@ def run_point(config: Mapping, point_dir: str) -> dict:
     ``{"status": "failed", "error": ...}`` for an error the input causes (a parameter
     outside its domain, a diverging run). Any other exception is a bug and propagates.
 
-    ``report`` is the command's ``--json`` output; ``point_dir`` is where ``reproduce``
-    writes its run folder (the other commands write nothing).
+    ``report`` is the command's ``--json`` output; ``reproduce`` writes its run folder
+    into ``point_dir/run`` (the other commands write nothing).
     """
     start = time.perf_counter()
     try:
@@ -145,10 +146,12 @@ def _reproduce(config: Mapping, point_dir: Path) -> dict:
                        weight_decay=o.get("weight_decay", 0.0))
     if o.get("steps") is not None:
         settings = replace(settings, steps=o["steps"])
-    metrics = reproduce(_target(config), point_dir, model=o["model"], quick=o["quick"],
+    # Beside, not into, the point's own config.json: a run folder has its own.
+    run_dir = point_dir / "run"
+    metrics = reproduce(_target(config), run_dir, model=o["model"], quick=o["quick"],
                         device=str(resolve_device(o["device"])), process_ref=ref,
                         seed=o["seed"], progress=False, settings=settings)
-    return {"run_dir": str(point_dir), **metrics}
+    return {"run_dir": str(run_dir), **metrics}
 
 
 _REPORTS = {"describe": _describe, "attractor": _attractor, "lyapunov": _lyapunov,
