@@ -453,10 +453,9 @@ def mixed_state_variance(activations, prefixes: Prefixes) -> dict:
     between the mixed states' mean activations; between input positions within a mixed
     state (a transformer adds its position embedding to every layer); and what is left
     inside each (mixed state, position) group, the history the hidden state keeps that
-    the mixed state forgets. Clustering can recover the mixed states only when the
-    first share dominates: with a share ``s`` even the nearest-centroid assignment with
-    the true centroids confuses states whose separation is comparable to the spread
-    ``1 - s`` leaves inside them.
+    the mixed state forgets. The last two shares are spread inside each mixed state, along
+    which clusters of hidden states split it; a network whose hidden state is its belief
+    and nothing else has none of it (state share 1).
 
     Parameters
     ----------

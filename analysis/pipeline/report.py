@@ -116,8 +116,9 @@ def render_report(metrics: dict, figures: dict[str, str]) -> str:
         f"state: {_num(m.get('graph_position_variance_share'))}; left to the history the "
         f"mixed state forgets: {_num(m.get('graph_history_variance_share'))}"
         f"{_why(m, 'graph_history_variance_share')}. Theory: a network whose hidden state "
-        "is its belief and nothing else puts all of it in the first share, and clusters "
-        "find the mixed states only when that share dominates.",
+        "is its belief and nothing else puts all of it in the first share; the other two "
+        "are spread inside each mixed state, along which clusters of hidden states split "
+        "it.",
     ]
     if "graphs" in figures:
         lines += ["", f"![the MSP and the learned graph]({figures['graphs']})"]
