@@ -21,6 +21,7 @@ from analysis.compare.graph import (
     draw_learned_graph,
     graph_metrics,
     learned_graph,
+    mixed_state_scores,
     mixed_state_variance,
 )
 from analysis.networks.activations import prefix_dataset
@@ -312,3 +313,21 @@ def test_variance_of_bad_activations_says_what_is_wrong():
     x[1, 2] = np.inf
     with pytest.raises(InputError, match="NaN or infinite"):
         mixed_state_variance(x, prefixes)
+
+
+def test_mixed_state_scores_are_graph_metrics_clustering_part():
+    process = get_process("rrxor")
+    prefixes = prefix_dataset(process, 8)
+    noise = np.random.default_rng(2).normal(size=(len(prefixes.weights), 8))
+    learned = learned_graph(noise, prefixes, method="kmeans", n_clusters=12)
+    full = graph_metrics(learned, prefixes, process)
+    scores = mixed_state_scores(learned.labels, prefixes)
+    assert set(scores) == {"n_mixed_states", "graph_homogeneity", "graph_completeness",
+                           "graph_ami"}
+    assert scores == {key: full[key] for key in scores}
+    assert 0 < scores["graph_homogeneity"] < 1
+    # Labels that are the mixed states themselves score 1 everywhere.
+    exact = learned_graph(_image_of_beliefs(prefixes), prefixes)
+    assert mixed_state_scores(exact.labels, prefixes)["graph_completeness"] == 1.0
+    with pytest.raises(InputError, match="Prefixes it was built from"):
+        mixed_state_scores(learned.labels[:-1], prefixes)

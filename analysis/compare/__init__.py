@@ -15,6 +15,7 @@
   probe's projection and the Blackwell measure);
 - `learned_graph`, `graph_metrics`, `draw_learned_graph`: the network's own transition
   graph (clustered hidden states, token edges) against the mixed-state presentation;
+  `mixed_state_scores`: any clustering of the prefixes against their mixed states;
   `mixed_state_variance`: how much of the hidden states' variance their mixed state
   explains, against their position and the history beyond it;
 - `rnn_lyapunov`, `rnn_fixed_points`: an RNN's token maps as an IFS, their Lyapunov
@@ -43,6 +44,7 @@ _EXPORTS = {
     "equal_prediction_pairs": "similarity",
     "graph_metrics": "graph",
     "learned_graph": "graph",
+    "mixed_state_scores": "graph",
     "mixed_state_variance": "graph",
     "participation_ratio": "over_training",
     "plot_emergence": "over_training",

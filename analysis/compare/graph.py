@@ -49,7 +49,7 @@ from ._graph_scores import (
 )
 
 __all__ = ["START", "LearnedGraph", "draw_learned_graph", "graph_metrics", "learned_graph",
-           "mixed_state_variance"]
+           "mixed_state_scores", "mixed_state_variance"]
 
 START = -1
 """Node of the empty prefix when no row reads it (no BOS token)."""
@@ -148,10 +148,7 @@ def learned_graph(activations, prefixes: Prefixes, *, method: str = "tolerance",
         labels = _kmeans(x, w, n_clusters, random_state)
     else:
         raise InputError(f"unknown method {method!r}; use 'tolerance' or 'kmeans'")
-    n = int(labels.max()) + 1
-    mass = np.bincount(labels, w, n)
-    centers = np.stack([np.bincount(labels, w * x[:, j], n) for j in range(x.shape[1])],
-                       axis=1) / mass[:, None]  # (n, D)
+    centers = _weighted_means(x, labels, w)  # (n_clusters, D)
     graph, root = _build_graph(labels, prefixes, f"learned graph ({method})")
     return LearnedGraph(graph, labels, centers, root, method,
                         float(tol) if method == "tolerance" else None)
@@ -381,24 +378,12 @@ def graph_metrics(learned: LearnedGraph, prefixes: Prefixes, process: Process, *
     """
     from dynamics import entropy_rate
 
-    m = len(prefixes.weights)
-    if len(learned.labels) != m:
-        raise InputError(f"the learned graph has {len(learned.labels)} rows but the prefixes "
-                         f"{m}; pass the Prefixes it was built from")
+    scores = mixed_state_scores(learned.labels, prefixes, random_state)  # checks the rows
     if prefixes.beliefs.shape[1] != process.n_states:
         raise InputError(f"the prefixes' beliefs have {prefixes.beliefs.shape[1]} states but "
                          f"{process.name} has {process.n_states}; pass its process")
     g = learned.graph
-    classes = _mixed_states(prefixes)
-    info: dict = {"n_clusters": learned.n_clusters, "n_mixed_states": int(classes.max()) + 1}
-    hom, com, ami = weighted_scores(classes, learned.labels, prefixes.weights, random_state)
-    info.update(graph_homogeneity=hom, graph_completeness=com,
-                graph_ami=ami if math.isfinite(ami) else None)
-    if not math.isfinite(ami):
-        info["graph_ami_reason"] = ("almost every prefix is its own cluster and its own mixed "
-                                    "state, so agreement by chance is all the information "
-                                    "there is and the adjustment is 0 / 0; see homogeneity "
-                                    "and completeness")
+    info: dict = {"n_clusters": learned.n_clusters, **scores}
     info["graph_unifilarity"] = unifilar_share = unifilarity(g)
 
     ms = explore_mixed_states(process, max_states=msp_max_states)
@@ -436,6 +421,50 @@ def graph_metrics(learned: LearnedGraph, prefixes: Prefixes, process: Process, *
         info["statistical_complexity_bits_reason"] = (
             f"the recurrent mixed-state presentation of {process.name} is not finite within "
             f"{msp_max_states} states: C_mu is infinite")
+    return info
+
+
+def mixed_state_scores(labels, prefixes: Prefixes,
+                       random_state: int | np.random.Generator | None = 0) -> dict:
+    """Clusters of prefix rows against their mixed states, the clustering part of
+    `graph_metrics` alone (JSON-ready): no MSP and no graph, so any labelling of the
+    rows can be scored cheaply.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (m,)
+        The cluster of each row of ``prefixes`` (e.g. `LearnedGraph.labels`).
+    prefixes : Prefixes
+    random_state : int, numpy.random.Generator or None, default=0
+        The permutations of the AMI's chance level.
+
+    Returns
+    -------
+    dict
+        ``n_mixed_states``, ``graph_homogeneity``, ``graph_completeness`` and
+        ``graph_ami`` (`_graph_scores.weighted_scores`, weighted by ``Pr(w)``), the last
+        null with ``graph_ami_reason`` when the chance correction is 0 / 0.
+
+    Raises
+    ------
+    InputError
+        If ``labels`` does not hold one label per prefix row.
+    """
+    labels = np.asarray(labels)
+    m = len(prefixes.weights)
+    if labels.shape != (m,):
+        raise InputError(f"the learned graph (its labels) has {len(labels)} rows but the "
+                         f"prefixes {m}; pass the Prefixes it was built from")
+    classes = _mixed_states(prefixes)
+    info: dict = {"n_mixed_states": int(classes.max()) + 1}
+    hom, com, ami = weighted_scores(classes, labels, prefixes.weights, random_state)
+    info.update(graph_homogeneity=hom, graph_completeness=com,
+                graph_ami=ami if math.isfinite(ami) else None)
+    if not math.isfinite(ami):
+        info["graph_ami_reason"] = ("almost every prefix is its own cluster and its own mixed "
+                                    "state, so agreement by chance is all the information "
+                                    "there is and the adjustment is 0 / 0; see homogeneity "
+                                    "and completeness")
     return info
 
 
@@ -487,8 +516,8 @@ def mixed_state_variance(activations, prefixes: Prefixes) -> dict:
     if total <= 1e-12 * max(float(np.abs(x).max()), 1e-300) ** 2:
         raise InputError("the activations do not vary across prefixes: there is no variance "
                          "to split")
-    by_state = _group_means(centred, states, w)  # (m, D)
-    by_group = _group_means(centred, groups, w)
+    by_state = _weighted_means(centred, states, w)[states]  # (m, D)
+    by_group = _weighted_means(centred, groups, w)[groups]
     shares = [float(w @ (by_state**2).sum(axis=1)),
               float(w @ ((by_group - by_state) ** 2).sum(axis=1)),
               float(w @ ((centred - by_group) ** 2).sum(axis=1))]
@@ -501,12 +530,12 @@ def mixed_state_variance(activations, prefixes: Prefixes) -> dict:
             "rows_per_mixed_state": m / n_states}
 
 
-def _group_means(x: np.ndarray, labels: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Each row replaced by the weighted mean of its label's rows, shape of ``x``."""
+def _weighted_means(x: np.ndarray, labels: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The weighted mean row of each label ``0..max``, shape (n_labels, D); every label
+    has rows of positive weight (clusters and groups here are built from the rows)."""
     n = int(labels.max()) + 1
-    mass = np.bincount(labels, w, n)
     sums = np.stack([np.bincount(labels, w * x[:, j], n) for j in range(x.shape[1])], axis=1)
-    return (sums / np.where(mass > 0, mass, 1.0)[:, None])[labels]
+    return sums / np.bincount(labels, w, n)[:, None]
 
 
 def _learned_process(g: nx.DiGraph, unifilar_share: float, n_symbols: int) -> dict:

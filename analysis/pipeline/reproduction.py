@@ -352,7 +352,8 @@ def _graph(compare, metrics, activations, prefixes, process, seed):
         return learned
     by_k = compare.learned_graph(concat, prefixes, method="kmeans", n_clusters=k,
                                  random_state=seed)
-    found = compare.graph_metrics(by_k, prefixes, process)
+    # Only its clustering scores: the MSP comparison is graph_metrics' above.
+    found = compare.mixed_state_scores(by_k.labels, prefixes)
     metrics["graph_kmeans_clusters"] = k
     for key in keys:
         plain = key.replace("_kmeans", "")
