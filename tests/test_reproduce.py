@@ -69,14 +69,12 @@ def test_every_catalogue_process_reproduces_without_a_crash(tmp_path, name):
     if name == "rrxor":  # a finite MSP: the k-means graph has one cluster per mixed state
         assert metrics["graph_kmeans_clusters"] == metrics["n_mixed_states"]
         assert 0 <= metrics["graph_kmeans_completeness"] <= 1
-        # Four tokens give RRXOR's prefixes barely more rows than mixed states, too few
-        # for the variance split, which says so; when there are enough, it sums to 1.
-        shares = [metrics[f"graph_{part}_variance_share"]
-                  for part in ("state", "position", "history")]
-        if shares[0] is None:
-            assert "fewer than two" in metrics["graph_state_variance_share_reason"]
-        else:
-            assert sum(shares) == pytest.approx(1.0) and min(shares) >= 0
+        # Four tokens give RRXOR's prefixes fewer than two rows per mixed state, too few
+        # for the variance split, which says so (test_compare_graph checks the split).
+        assert metrics["n_prefixes"] < 2 * metrics["n_mixed_states"]
+        for part in ("state", "position", "history"):
+            assert metrics[f"graph_{part}_variance_share"] is None
+            assert "fewer than two" in metrics[f"graph_{part}_variance_share_reason"]
     json.dumps(json.loads((tmp_path / name / "metrics.json").read_text()), allow_nan=False)
 
 

@@ -58,8 +58,6 @@ def _reproduce(args: argparse.Namespace) -> None:
     check_weight_decay(args.weight_decay)
     if args.steps is not None:
         at_least(args.steps, 1, "--steps")
-    from dataclasses import replace
-
     from ..networks.train import resolve_device
     from ..pipeline import Settings, reproduce
     from .common import print_report, process_from_args
@@ -68,10 +66,7 @@ def _reproduce(args: argparse.Namespace) -> None:
     process = process_from_args(args)
     out = args.out or f"runs/{process.name}"
     ref = {"file": args.file} if args.file else {"catalogue": args.process}
-    settings = replace(Settings.quick() if args.quick else Settings(),
-                       weight_decay=args.weight_decay)
-    if args.steps is not None:
-        settings = replace(settings, steps=args.steps)
+    settings = Settings.with_recipe(args.quick, args.steps, args.weight_decay)
     metrics = reproduce(process, out, model=args.model, quick=args.quick,
                         device=str(device), process_ref=ref, seed=args.seed,
                         settings=settings)

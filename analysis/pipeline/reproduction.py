@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,15 @@ class Settings:
         return cls(steps=300, n_ctx=8, attractor_points=20_000, lyapunov_steps=2_000,
                    emergence_sequences=128, ot_points=500, rnn_steps=500,
                    dimension_points=10_000)
+
+    @classmethod
+    def with_recipe(cls, quick: bool = False, steps: int | None = None,
+                    weight_decay: float = 0.0) -> Settings:
+        """The default or ``quick`` sizes with a training recipe on top: ``steps`` (None:
+        the sizes' own) and ``weight_decay`` (``reproduce --steps --weight-decay``)."""
+        sizes = cls.quick() if quick else cls()
+        return replace(sizes, steps=sizes.steps if steps is None else steps,
+                       weight_decay=weight_decay)
 
 
 class _Stages:

@@ -133,8 +133,6 @@ def _lyapunov(config: Mapping, point_dir: Path) -> dict:
 
 
 def _reproduce(config: Mapping, point_dir: Path) -> dict:
-    from dataclasses import replace
-
     from analysis.networks.train import resolve_device
 
     from .reproduction import Settings, reproduce
@@ -142,10 +140,7 @@ def _reproduce(config: Mapping, point_dir: Path) -> dict:
     o = config["options"]
     target = config["target"]
     ref = {"file": target["file"]} if "file" in target else {"catalogue": target["name"]}
-    settings = replace(Settings.quick() if o["quick"] else Settings(),
-                       weight_decay=o.get("weight_decay", 0.0))
-    if o.get("steps") is not None:
-        settings = replace(settings, steps=o["steps"])
+    settings = Settings.with_recipe(o["quick"], o.get("steps"), o["weight_decay"])
     # Beside, not into, the point's own config.json: a run folder has its own.
     run_dir = point_dir / "run"
     metrics = reproduce(_target(config), run_dir, model=o["model"], quick=o["quick"],
