@@ -119,11 +119,17 @@ def test_a_short_context_sees_part_of_the_msp():
     assert "last context position" in info["learned_entropy_rate_bits_reason"]
 
 
-def test_noise_with_kmeans_matches_nothing():
+def _noise_graph(n_clusters, d=16, seed=0):
+    """RRXOR's prefixes of 8 tokens and a k-means graph of structureless activations."""
     process = get_process("rrxor")
     prefixes = prefix_dataset(process, 8)
-    noise = np.random.default_rng(0).normal(size=(len(prefixes.weights), 16))
-    learned = learned_graph(noise, prefixes, method="kmeans", n_clusters=5)
+    noise = np.random.default_rng(seed).normal(size=(len(prefixes.weights), d))
+    return process, prefixes, learned_graph(noise, prefixes, method="kmeans",
+                                            n_clusters=n_clusters)
+
+
+def test_noise_with_kmeans_matches_nothing():
+    process, prefixes, learned = _noise_graph(5)
     # The default second for the edit-distance search: on a loaded machine a tenth of a
     # second can end before the first complete edit path, and the distance is then null.
     info = graph_metrics(learned, prefixes, process)
@@ -316,10 +322,7 @@ def test_variance_of_bad_activations_says_what_is_wrong():
 
 
 def test_mixed_state_scores_are_graph_metrics_clustering_part():
-    process = get_process("rrxor")
-    prefixes = prefix_dataset(process, 8)
-    noise = np.random.default_rng(2).normal(size=(len(prefixes.weights), 8))
-    learned = learned_graph(noise, prefixes, method="kmeans", n_clusters=12)
+    process, prefixes, learned = _noise_graph(12, d=8, seed=2)
     full = graph_metrics(learned, prefixes, process)
     scores = mixed_state_scores(learned.labels, prefixes)
     assert set(scores) == {"n_mixed_states", "graph_homogeneity", "graph_completeness",
