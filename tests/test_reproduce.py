@@ -91,8 +91,14 @@ def test_a_gru_reproduction_compares_lyapunov_dimensions(tmp_path):
 def test_reproduce_takes_the_training_recipe(tmp_path, capsys):
     out = tmp_path / "golden"
     assert main(["reproduce", "golden_mean", "--quick", "--steps", "7", "--weight-decay",
-                 "0.1", "--out", str(out), "--json"]) == 0
+                 "0.1", "--bos", "--out", str(out), "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out)
-    assert (metrics["steps"], metrics["weight_decay"]) == (7, 0.1)
-    train = json.loads((out / "config.json").read_text())["train"]
-    assert (train["steps"], train["weight_decay"]) == (7, 0.1)
+    assert (metrics["steps"], metrics["weight_decay"], metrics["bos"]) == (7, 0.1, True)
+    config = json.loads((out / "config.json").read_text())
+    train = config["train"]
+    assert (train["steps"], train["weight_decay"], train["bos"]) == (7, 0.1, True)
+    # BOS is a token of its own and a position of its own, in front of the quick window.
+    model = config["model"]
+    assert (model["d_vocab"], model["n_ctx"]) == (3, Settings.quick().n_ctx + 1)
+    # The probe and the graphs read the window the network was trained on, BOS first.
+    assert metrics["graph_homogeneity"] is not None and metrics["emergence"]["probe_r2"]

@@ -175,7 +175,7 @@ def test_reproduce_points_get_their_own_run_folder(tmp_path, monkeypatch):
 
     monkeypatch.setattr(reproduction, "reproduce", fake)
     spec = {"command": "reproduce", "process": "mess3",
-            "options": {"quick": True, "steps": 50, "weight_decay": 0.1},
+            "options": {"quick": True, "steps": 50, "weight_decay": 0.1, "bos": True},
             "grid": {"x": [0.05, 0.1], "model": ["rnn", "gru"]}}
     result = run_sweep(spec, tmp_path / "out", progress=False)
     assert result.heatmap is not None and [r["model"] for r in result.rows][:2] == ["rnn", "gru"]
@@ -183,7 +183,7 @@ def test_reproduce_points_get_their_own_run_folder(tmp_path, monkeypatch):
     assert params == {"x": 0.05, "a": 0.6} and run_dir.name == "run"
     assert run_dir.parent.parent == tmp_path / "out" / "points"
     # The quick sizes, with the spec's training recipe on top.
-    settings = replace(reproduction.Settings.quick(), steps=50, weight_decay=0.1)
+    settings = replace(reproduction.Settings.quick(), steps=50, weight_decay=0.1, bos=True)
     assert kwargs == {"model": "rnn", "quick": True, "device": "cpu",
                       "process_ref": {"catalogue": "mess3"}, "seed": 0, "progress": False,
                       "settings": settings}
@@ -341,9 +341,10 @@ BAD_SPECS = [
     ("option-choice", 'command = "reproduce"\nprocess = "mess3"\n[grid]\n'
      'model = ["rnn", "mamba"]\n', "'mamba'; use one of transformer, rnn, gru, lstm"),
     ("reproduce-weight-decay", 'command = "reproduce"\nprocess = "mess3"\n[options]\n'
-     'weight_decay = -0.1\n[grid]\nx = [0.1]\n', "[options]: weight_decay -0.1: must be >= 0"),
+     'weight_decay = -0.1\n[grid]\nx = [0.1]\n',
+     "[options]: --weight-decay -0.1: must be a finite number >= 0"),
     ("reproduce-steps", 'command = "reproduce"\nprocess = "mess3"\n[grid]\n'
-     'steps = [100, 0]\n', "point 2 (steps=0): steps 0: must be >= 1"),
+     'steps = [100, 0]\n', "point 2 (steps=0): --steps 0: must be >= 1"),
     ("parameter-not-a-number", 'command = "describe"\nprocess = "even"\n[grid]\n'
      'p = [0.5, "half"]\n', "point 2 p: 'half' is not a finite number"),
     ("fixed-and-swept", 'command = "describe"\nprocess = "even"\n[options]\ndepth = 3\n'

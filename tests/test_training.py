@@ -32,6 +32,7 @@ from analysis.networks.run import run_process
 from analysis.networks.train import TrainConfig, evaluate, train
 from analysis.reports import model_config_for, unexplained_nulls
 from processes import get_process, myopic_entropies, process_to_dict
+from processes.errors import InputError
 
 MESS3 = get_process("mess3")
 CONFIG = TrainConfig(steps=40, batch_size=16, warmup_steps=5)
@@ -492,3 +493,70 @@ def test_train_flags_set_the_recipe(capsys, tmp_path):
     # SGD takes the decay as an L2 penalty: the optimiser is built with it.
     model = torch.nn.Linear(2, 2)
     assert train_module._optimizer(model, saved).param_groups[0]["weight_decay"] == 0.5
+
+
+# --- a BOS token heading every window -------------------------------------------------
+
+def _exact_next(process, words: np.ndarray) -> np.ndarray:
+    """p(. | w) for one word by plain belief updates from pi, shape (k,)."""
+    eta = process.pi.copy()
+    for x in words:
+        eta = eta @ process.T[x]
+        eta = eta / eta.sum()
+    return eta @ process.Tr
+
+
+@pytest.mark.parametrize("soft", [True, False])
+def test_bos_batches_start_with_bos_and_train_the_first_token(soft):
+    config = TrainConfig(bos=True, batch_size=6, soft_targets=soft, seed=3)
+    inputs, targets = train_module._batch(MESS3, config, 5, 1, "cpu")
+    inputs = inputs.numpy()
+    assert inputs.shape == (6, 5) and (inputs[:, 0] == 3).all() and inputs[:, 1:].max() < 3
+    if not soft:  # the next token itself: the window shifted by one, BOS dropped
+        assert targets.shape == (6, 5) and targets.numpy()[:, :-1].tolist() == \
+            inputs[:, 1:].tolist()
+        return
+    assert targets.shape == (6, 5, 3)
+    for row, target in zip(inputs, targets.numpy(), strict=True):
+        for t in range(5):  # position t has read BOS and t process tokens
+            np.testing.assert_allclose(target[t], _exact_next(MESS3, row[1:t + 1]),
+                                       atol=1e-6)
+
+
+def test_training_with_bos_is_probed_and_evaluated_with_bos(capsys, tmp_path):
+    run_dir = tmp_path / "bos"
+    report = run_cli(capsys, "train", "mess3", *TINY, "--bos", "--steps", "30", "--out",
+                     run_dir, "--json")
+    config = json.loads((run_dir / "config.json").read_text())
+    assert (config["model"]["n_ctx"], config["model"]["d_vocab"]) == (5, 4)
+    assert config["train"]["bos"] is True and load_run(run_dir).bos == 3
+    # Position 0 reads the empty prefix: its floor is H[pi T r] = ln 3 (Mess3's symbols
+    # are uniform); position t reads t tokens, the floor of position t - 1 without BOS.
+    plain = prefix_dataset(MESS3, 4)
+    floor = [math.log(3)] + [
+        float(np.average(-(plain.next_token_probs * np.log(plain.next_token_probs)).sum(1)[at],
+                         weights=plain.weights[at]))
+        for at in (plain.position == t for t in range(4))]
+    np.testing.assert_allclose(report["floor_nats"], floor, rtol=1e-12)
+    probed = run_cli(capsys, "probe", run_dir, "--json")
+    assert probed["bos"] is True
+    assert probed["n_prefixes"] == len(prefix_dataset(MESS3, 5, bos=3).weights)
+
+
+def test_a_bos_run_needs_the_bos_token_in_its_vocabulary(tmp_path):
+    with pytest.raises(InputError, match="smaller than mess3's 3 symbols and BOS"):
+        train(MESS3, tiny(), TrainConfig(steps=2, bos=True), tmp_path / "run",
+              progress=False)
+    with pytest.raises(InputError, match="bos must be true or false"):
+        TrainConfig(bos=1)
+
+
+def test_a_run_from_before_bos_resumes(capsys, tmp_path):
+    run_dir = tmp_path / "old"
+    args = ["train", "mess3", *TINY, "--out", run_dir, "--json"]
+    run_cli(capsys, *args, "--steps", "4")
+    config = json.loads((run_dir / "config.json").read_text())
+    del config["train"]["bos"]  # as a run folder written before the flag existed
+    (run_dir / "config.json").write_text(json.dumps(config))
+    assert run_cli(capsys, *args, "--steps", "6")["resumed_from_step"] == 4
+    assert load_run(run_dir).bos is None

@@ -15,7 +15,8 @@ from pathlib import Path
 from processes.errors import BeliefscopeError, InputError, ParameterError
 
 __all__ = [
-    "FIGURE_SUFFIXES", "PlotError", "add_json_argument", "add_process_arguments",
+    "FIGURE_SUFFIXES", "PlotError", "add_bos_argument", "add_json_argument",
+    "add_process_arguments",
     "add_seed_argument", "add_weight_decay_argument", "at_least", "check_output",
     "check_seed", "check_weight_decay", "parse_params", "print_report", "process_from_args",
     "save_plot",
@@ -45,10 +46,17 @@ def add_seed_argument(parser: argparse.ArgumentParser) -> None:
                         help="random seed (a non-negative integer); same seed, same output")
 
 
-def add_weight_decay_argument(parser: argparse.ArgumentParser) -> None:
+def add_weight_decay_argument(parser: argparse.ArgumentParser, sgd: bool = True) -> None:
+    """``--weight-decay``; ``sgd``: the command can also train with SGD."""
     parser.add_argument("--weight-decay", type=float, default=0.0, metavar="W",
-                        help="AdamW's decoupled weight decay (an L2 penalty for SGD); "
-                             "0: none")
+                        help="AdamW's decoupled weight decay"
+                             + (" (an L2 penalty for SGD)" if sgd else "") + "; 0: none")
+
+
+def add_bos_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bos", action="store_true",
+                        help="start every training window with a BOS token, a symbol of its "
+                             "own; position 0 then reads the empty prefix")
 
 
 def check_weight_decay(value: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .common import (
+    add_bos_argument,
     add_json_argument,
     add_process_arguments,
     add_seed_argument,
@@ -39,7 +40,9 @@ def register(sub: argparse._SubParsersAction, formatter: type) -> None:
     p.add_argument("--d-model", type=int, default=64,
                    help="residual-stream width (hidden size of an RNN)")
     p.add_argument("--n-heads", type=int, default=4, help="attention heads per block")
-    p.add_argument("--n-ctx", type=int, default=10, help="context length in tokens")
+    p.add_argument("--n-ctx", type=int, default=10,
+                   help="process tokens per window (the model reads one more with --bos)")
+    add_bos_argument(p)
     p.add_argument("--steps", type=int, default=2000, help="optimiser steps")
     p.add_argument("--batch-size", type=int, default=64, help="sequences per step")
     p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate")
@@ -98,11 +101,12 @@ def _train(args: argparse.Namespace) -> None:
     device = resolve_device(args.device)  # refuse a missing CUDA before building anything
     process = process_from_args(args)
     model = model_config_for(args.model, process, n_layers=args.n_layers,
-                             d_model=args.d_model, n_heads=args.n_heads, n_ctx=args.n_ctx)
+                             d_model=args.d_model, n_heads=args.n_heads, n_ctx=args.n_ctx,
+                             bos=args.bos)
     config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                          optimizer=args.optimizer, weight_decay=args.weight_decay,
                          schedule=args.schedule, warmup_steps=args.warmup_steps,
-                         seed=args.seed, threads=args.threads)
+                         seed=args.seed, threads=args.threads, bos=args.bos)
     ref = {"file": args.file} if args.file else {"catalogue": args.process}
     result = train(process, model, config, args.out, process_ref=ref, device=str(device))
     print_report(train_report(result), args.json)

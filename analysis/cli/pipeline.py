@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 
 from .common import (
+    add_bos_argument,
     add_json_argument,
     add_process_arguments,
     add_seed_argument,
     add_weight_decay_argument,
-    at_least,
     check_seed,
-    check_weight_decay,
 )
 
 __all__ = ["register"]
@@ -45,7 +44,8 @@ def register(sub: argparse._SubParsersAction, formatter: type) -> None:
                    help="small sizes (about a minute on a laptop CPU), for demos and tests")
     p.add_argument("--steps", type=int, default=None, metavar="N",
                    help="training steps (default: 2000, or 300 with --quick)")
-    add_weight_decay_argument(p)
+    add_weight_decay_argument(p, sgd=False)
+    add_bos_argument(p)
     add_seed_argument(p)
     p.add_argument("--device", default="cpu", metavar="cpu|cuda|auto",
                    help="where to train and run the network")
@@ -55,18 +55,15 @@ def register(sub: argparse._SubParsersAction, formatter: type) -> None:
 
 def _reproduce(args: argparse.Namespace) -> None:
     check_seed(args.seed)
-    check_weight_decay(args.weight_decay)
-    if args.steps is not None:
-        at_least(args.steps, 1, "--steps")
     from ..networks.train import resolve_device
     from ..pipeline import Settings, reproduce
     from .common import print_report, process_from_args
 
+    settings = Settings.with_recipe(args.quick, args.steps, args.weight_decay, args.bos)
     device = resolve_device(args.device)
     process = process_from_args(args)
     out = args.out or f"runs/{process.name}"
     ref = {"file": args.file} if args.file else {"catalogue": args.process}
-    settings = Settings.with_recipe(args.quick, args.steps, args.weight_decay)
     metrics = reproduce(process, out, model=args.model, quick=args.quick,
                         device=str(device), process_ref=ref, seed=args.seed,
                         settings=settings)

@@ -176,7 +176,7 @@ def emergence(run: str | Path | Run, *, steps: Sequence[int] | None = None,
         raise InputError(f"max_checkpoints must be an integer >= 2, got {max_checkpoints!r}")
     run = run if isinstance(run, Run) else load_run(run)
     rng = np.random.default_rng(seed)
-    prefixes = prefix_dataset(run.process, run.n_ctx, max_exact=max_exact,
+    prefixes = prefix_dataset(run.process, run.n_ctx, bos=run.bos, max_exact=max_exact,
                               n_sequences=n_sequences, seed=rng)
     split_seed = int(rng.integers(2**32))
     if probe_fn is None:

@@ -59,7 +59,14 @@ class Run:
 
     @property
     def n_ctx(self) -> int:
+        """Tokens the model reads per window, BOS included."""
         return int(self.config["model"]["n_ctx"])
+
+    @property
+    def bos(self) -> int | None:
+        """The BOS token heading every window (``process.n_symbols``), or None when the
+        run was trained without one; pass it to `prefix_dataset`."""
+        return self.process.n_symbols if self.config["train"].get("bos") else None
 
 
 def run_process(config: dict, where: str = "run") -> Process:

@@ -11,6 +11,12 @@ gone, and that variance is what keeps a small model short of the floor on a CPU 
 same expectation; drawing batches from it by probability is this sampler again, and a
 full-enumeration batch costs ``k**n_ctx`` forward passes per step.)
 
+BOS. With ``bos`` every window starts with the token ``k = process.n_symbols`` and holds
+``n_ctx - 1`` process tokens (the model's ``n_ctx`` and ``d_vocab`` count BOS): position 0
+reads the empty prefix and is trained towards ``pi T[x] r``, position ``t`` reads ``t``
+tokens (`prefix_dataset` with ``bos=k``). Attention then has a fixed first token to rest
+on, and on RRXOR it tightens the hidden states of one mixed state (README).
+
 Measured against the optimum. Validation uses `prefix_dataset`: exact enumeration of
 every prefix when feasible (then the loss per position is exact), sampled otherwise (with
 a standard error). The floor at input position ``t`` is ``h(t+1)`` in nats, from the same
@@ -71,6 +77,7 @@ class TrainConfig:
     seed: int = 0  # model initialisation and every batch
     eval_sequences: int = 1024  # validation sequences when prefixes cannot be enumerated
     threads: int = 1  # torch CPU threads (small matrix products run fastest on one)
+    bos: bool = False  # each window starts with a BOS token (module docstring)
 
     def __post_init__(self):
         positive = {"steps": self.steps, "batch_size": self.batch_size,
@@ -86,6 +93,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
                 raise InputError(f"{name} must be a finite number >= 0, got {value!r}")
+        if not isinstance(self.bos, bool):
+            raise InputError(f"bos must be true or false, got {self.bos!r}")
         if self.lr <= 0:
             raise InputError(f"lr must be > 0, got {self.lr}")
         if self.warmup_steps < 0:
@@ -197,14 +206,23 @@ def _ratio_stderr(a: np.ndarray, b: np.ndarray) -> float:
 
 def _batch(process: Process, config: TrainConfig, n_ctx: int, step: int, device):
     """Step ``step``'s inputs (batch, n_ctx) and targets: next-token distributions
-    (batch, n_ctx, k) float32, or tokens (batch, n_ctx) for hard targets."""
+    (batch, n_ctx, k) float32, or tokens (batch, n_ctx) for hard targets. With BOS the
+    inputs start with it and the first target is the first token's distribution."""
     rng = np.random.default_rng([config.seed, step])
+    b, words = config.batch_size, n_ctx - config.bos  # process tokens read per window
     if config.soft_targets:
-        s = generate(process, config.batch_size, n_ctx, seed=rng,
-                     return_next_token_probs=True)
-        targets = torch.from_numpy(s.next_token_probs.astype(np.float32))
-        return torch.from_numpy(s.tokens).to(device), targets.to(device)
-    tokens = torch.from_numpy(generate(process, config.batch_size, n_ctx + 1, seed=rng).tokens)
+        s = generate(process, b, words, seed=rng, return_next_token_probs=True)
+        tokens, probs = s.tokens, s.next_token_probs
+        if config.bos:
+            tokens = np.concatenate([np.full((b, 1), process.n_symbols, np.int64), tokens], 1)
+            first = np.broadcast_to(process.pi @ process.Tr, (b, 1, process.n_symbols))
+            probs = np.concatenate([first, probs], axis=1)
+        targets = torch.from_numpy(probs.astype(np.float32))
+        return torch.from_numpy(tokens).to(device), targets.to(device)
+    tokens = generate(process, b, words + 1, seed=rng).tokens
+    if config.bos:
+        tokens = np.concatenate([np.full((b, 1), process.n_symbols, np.int64), tokens], 1)
+    tokens = torch.from_numpy(tokens)
     return tokens[:, :-1].to(device), tokens[:, 1:].to(device)
 
 
@@ -262,7 +280,8 @@ def _check_same_run(saved: dict, wanted: dict, run_dir: Path) -> None:
     """A rerun into an existing folder must ask for the same run (``steps`` may grow)."""
     for section in ("process", "model", "train"):
         a, b = dict(saved.get(section, {})), dict(wanted[section])
-        if section == "train":
+        if section == "train":  # a key added since the run was made has its default
+            a = {**TrainConfig().to_dict(), **a}
             a.pop("steps", None), b.pop("steps", None)
         if a != b:
             keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
@@ -281,7 +300,8 @@ def train(process: Process, model_config: dict, config: TrainConfig, run_dir: st
     process : Process
     model_config : dict
         `build_model`'s input: ``{"model": "transformer" | "rnn" | "gru" | "lstm", ...}``
-        with ``n_ctx`` and ``d_vocab`` (at least ``process.n_symbols``).
+        with ``n_ctx`` and ``d_vocab`` (at least ``process.n_symbols``, one more with
+        ``config.bos``; `analysis.reports.model_config_for` builds it).
     config : TrainConfig
     run_dir : path
         Created if absent; if it holds this run, training resumes from its last state.
@@ -306,9 +326,14 @@ def train(process: Process, model_config: dict, config: TrainConfig, run_dir: st
     run_dir = Path(run_dir)
     device = resolve_device(device)
     n_ctx = int(model_config.get("n_ctx", 0))
-    if int(model_config.get("d_vocab", 0)) < process.n_symbols:
+    k = process.n_symbols
+    bos = k if config.bos else None
+    if int(model_config.get("d_vocab", 0)) < k + config.bos:
         raise InputError(f"the model's d_vocab {model_config.get('d_vocab')} is smaller than "
-                         f"{process.name}'s {process.n_symbols} symbols")
+                         f"{process.name}'s {k} symbols" + (" and BOS" if config.bos else ""))
+    if n_ctx < 1 + config.bos:
+        raise InputError(f"the model's n_ctx {n_ctx} leaves no process token"
+                         + (" after BOS" if config.bos else ""))
     wanted = _run_config(process, process_ref or {}, model_config, config)
     if (run_dir / "config.json").exists():
         _check_same_run(read_config(run_dir), wanted, run_dir)
@@ -335,7 +360,7 @@ def train(process: Process, model_config: dict, config: TrainConfig, run_dir: st
     schedule = set(checkpoint_steps(config.steps))
     # Checkpoints are evaluated on a fixed sample (cheap, and soft targets keep its error
     # small); the end of the run exactly, over every prefix, when that is feasible.
-    validation = prefix_dataset(process, n_ctx, max_exact=1,
+    validation = prefix_dataset(process, n_ctx, max_exact=1, bos=bos,
                                 n_sequences=config.eval_sequences,
                                 seed=np.random.default_rng([config.seed, 2**32]))
 
@@ -349,7 +374,6 @@ def train(process: Process, model_config: dict, config: TrainConfig, run_dir: st
     bar = tqdm(total=config.steps, initial=step, disable=not (progress and sys.stderr.isatty()),
                desc=f"train {process.name}", leave=False)
     last_save = time.monotonic()
-    k = process.n_symbols
     model.train()
     while step < config.steps:
         step += 1
@@ -386,7 +410,7 @@ def train(process: Process, model_config: dict, config: TrainConfig, run_dir: st
             last_save = time.monotonic()
     bar.close()
     model.eval()
-    exact = prefix_dataset(process, n_ctx, max_exact=MAX_EXACT,
+    exact = prefix_dataset(process, n_ctx, max_exact=MAX_EXACT, bos=bos,
                            n_sequences=16 * config.eval_sequences,
                            seed=np.random.default_rng([config.seed, 2**32 + 1]))
     metrics = {"step": step, **evaluate(model, exact, device), "tokens_seen": tokens_seen,

@@ -19,12 +19,12 @@ import numpy as np
 
 from analysis.io import atomic_write, save_figure, write_json
 from processes import Process
-from processes.errors import BeliefscopeError
+from processes.errors import BeliefscopeError, InputError
 
 from .figures import attractor_figure, loss_figure, scaling_figure
 from .report import render_report
 
-__all__ = ["REQUIRED_METRICS", "Settings", "reproduce"]
+__all__ = ["REQUIRED_METRICS", "Settings", "check_recipe", "reproduce"]
 
 REQUIRED_METRICS = (
     "probe_r2", "concat_r2", "loss_ratio", "attractor_information_dimension",
@@ -44,7 +44,8 @@ class Settings:
 
     steps: int = 2000  # training steps
     weight_decay: float = 0.0  # AdamW's decoupled weight decay in training
-    n_ctx: int = 10  # context length (Mess3 at 10: 88,572 distinct prefixes, all exact)
+    bos: bool = False  # train and probe with a BOS token heading every window
+    n_ctx: int = 10  # process tokens per window (Mess3 at 10: 88,572 prefixes, all exact)
     attractor_points: int = 200_000  # chaos-game samples of the Blackwell measure
     lyapunov_steps: int = 20_000  # steps per orbit of the belief IFS's spectrum
     emergence_sequences: int = 512  # sampled sequences per checkpoint for emergence
@@ -60,12 +61,24 @@ class Settings:
 
     @classmethod
     def with_recipe(cls, quick: bool = False, steps: int | None = None,
-                    weight_decay: float = 0.0) -> Settings:
+                    weight_decay: float = 0.0, bos: bool = False) -> Settings:
         """The default or ``quick`` sizes with a training recipe on top: ``steps`` (None:
-        the sizes' own) and ``weight_decay`` (``reproduce --steps --weight-decay``)."""
+        the sizes' own), ``weight_decay`` and ``bos`` (``reproduce --steps --weight-decay
+        --bos``)."""
+        check_recipe(steps, weight_decay)
         sizes = cls.quick() if quick else cls()
         return replace(sizes, steps=sizes.steps if steps is None else steps,
-                       weight_decay=weight_decay)
+                       weight_decay=weight_decay, bos=bool(bos))
+
+
+def check_recipe(steps: int | None, weight_decay: float) -> None:
+    """Refuse a training recipe `reproduce` cannot run, naming the flag; the command line
+    and a sweep spec both check through `Settings.with_recipe` before anything runs."""
+    if steps is not None and (isinstance(steps, bool) or steps < 1):
+        raise InputError(f"--steps {steps}: must be >= 1")
+    if not (math.isfinite(weight_decay) and weight_decay >= 0):
+        raise InputError(f"--weight-decay {weight_decay}: must be a finite number >= 0 "
+                         "(0: none)")
 
 
 class _Stages:
@@ -154,11 +167,13 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
                                      f"{process.name}: the Blackwell measure"))
 
     stage("training")
-    model_config = model_config_for(model, process, n_ctx=settings.n_ctx)
-    config = TrainConfig(steps=settings.steps, weight_decay=settings.weight_decay, seed=seed)
+    model_config = model_config_for(model, process, n_ctx=settings.n_ctx, bos=settings.bos)
+    config = TrainConfig(steps=settings.steps, weight_decay=settings.weight_decay,
+                         bos=settings.bos, seed=seed)
     result = train(process, model_config, config, run_dir, process_ref=process_ref,
                    device=device, progress=progress)
     metrics["weight_decay"] = settings.weight_decay
+    metrics["bos"] = settings.bos
     m = result.metrics
     metrics.update({k: m[k] for k in ("loss_ratio", "worst_position_ratio", "tokens_seen",
                                       "train_seconds", "steps")})
@@ -167,7 +182,8 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
                                 f"{process.name}: validation loss against the floor"))
 
     stage("probing")
-    prefixes = prefix_dataset(process, settings.n_ctx, seed=seed + 1)
+    bos = process.n_symbols if settings.bos else None
+    prefixes = prefix_dataset(process, model_config["n_ctx"], seed=seed + 1, bos=bos)
     activations = collect_activations(result.model, prefixes, device=device)
     belief = probe(activations, "belief", seed=seed)
     next_token = probe(activations, "next_token", seed=seed)
@@ -204,7 +220,7 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
         # half of the context, whose prefixes lie on the attractor to within the
         # contraction of n_ctx / 2 maps.
         reader = CONCAT if CONCAT in belief.predictions else best
-        late = prefixes.position >= settings.n_ctx // 2
+        late = prefixes.position >= prefixes.n_ctx // 2
         chart_true = belief_coordinates(process, prefixes.beliefs[late])
         chart_probe = belief_coordinates(process, belief.predictions[reader][late])
         fits: dict = {}

@@ -67,7 +67,7 @@ COMMAND_OPTIONS: dict[str, dict[str, Option]] = {
                  "until_converged": Option(bool, False), "max_steps": Option(int, 2_000_000),
                  "check_dt": Option(bool, False), "seed": _SEED},
     "reproduce": {"quick": Option(bool, False), "steps": Option(int, None),
-                  "weight_decay": Option(float, 0.0),
+                  "weight_decay": Option(float, 0.0), "bos": Option(bool, False),
                   "model": Option(str, "transformer", ("transformer", "rnn", "gru", "lstm")),
                   "device": Option(str, "cpu", ("cpu", "cuda", "auto")), "seed": _SEED},
 }
@@ -307,6 +307,8 @@ def _check_points(sweep: SweepSpec, built) -> None:
     """Each distinct option set in the command's own range checks; no point twice."""
     from analysis.reports import check_attractor_points, check_lyapunov_arguments
 
+    from .reproduction import Settings
+
     seen: dict[str, int] = {}
     checked: set[str] = set()
     for i in range(len(sweep.points)):
@@ -339,11 +341,7 @@ def _check_points(sweep: SweepSpec, built) -> None:
                 check_lyapunov_arguments(o.get("steps"), o["orbits"], o.get("dt"),
                                          o["max_steps"], o["rtol"], o["atol"])
             if sweep.command == "reproduce":
-                if o.get("steps", 1) < 1:
-                    raise InputError(f"steps {o['steps']}: must be >= 1")
-                if o["weight_decay"] < 0:
-                    raise InputError(f"weight_decay {o['weight_decay']}: must be >= 0 "
-                                     "(0: none)")
+                Settings.with_recipe(o["quick"], o.get("steps"), o["weight_decay"], o["bos"])
         except InputError as exc:
             raise InputError(f"{sweep.source}: {where}: {exc}") from None
 

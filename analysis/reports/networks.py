@@ -21,19 +21,22 @@ PROBE_LAYERS = ("all", "concat")
 
 
 def model_config_for(kind: str, process: Process, *, n_layers: int | None = None,
-                     d_model: int = 64, n_heads: int = 4, n_ctx: int = 10) -> dict:
+                     d_model: int = 64, n_heads: int = 4, n_ctx: int = 10,
+                     bos: bool = False) -> dict:
     """The model config dict of ``beliefscope train``'s flags.
 
     A transformer gets ``d_head = d_model / n_heads`` and ``d_mlp = 4 d_model``; a
     recurrent network ``d_hidden = d_model``. ``n_layers`` defaults to 4 for a transformer
-    and 1 for a recurrent network. The vocabulary is the process's symbols.
+    and 1 for a recurrent network. ``n_ctx`` counts process tokens per window; with
+    ``bos`` the model reads one more (the BOS token, after the process's symbols in the
+    vocabulary).
     """
     for flag, value in (("--d-model", d_model), ("--n-heads", n_heads), ("--n-ctx", n_ctx)):
         if value < 1:
             raise InputError(f"{flag} {value}: must be >= 1")
     if n_layers is not None and n_layers < 1:
         raise InputError(f"--n-layers {n_layers}: must be >= 1")
-    common = {"n_ctx": n_ctx, "d_vocab": process.n_symbols}
+    common = {"n_ctx": n_ctx + bos, "d_vocab": process.n_symbols + bos}
     if kind == "transformer":
         if d_model % n_heads:
             raise InputError(f"--d-model {d_model} is not divisible by --n-heads {n_heads}; "
@@ -103,7 +106,7 @@ def probe_report(run_dir: str | Path, layers: list[str] | None = None, seed: int
     device = str(resolve_device(device))  # "auto" is no torch device
     run = load_run(run_dir, device=device)
     names = _layers(run, layers)
-    prefixes = prefix_dataset(run.process, run.n_ctx,
+    prefixes = prefix_dataset(run.process, run.n_ctx, bos=run.bos,
                               seed=int(run.config["train"].get("seed", 0)) + seed + 1)
     activations = collect_activations(run.model, prefixes, hooks=names, device=device)
     belief = probe(activations, "belief", seed=seed)
@@ -117,6 +120,7 @@ def probe_report(run_dir: str | Path, layers: list[str] | None = None, seed: int
         "finished": run.finished,
         "n_prefixes": len(prefixes.weights),
         "exact_prefixes": prefixes.exact,
+        "bos": run.bos is not None,
         **belief.to_dict(),
         "next_token_probe_r2": next_token.to_dict()["next_token_probe_r2"],
         "next_token_best_layer": next_token.best_layer,
