@@ -102,3 +102,5 @@ def test_reproduce_takes_the_training_recipe(tmp_path, capsys):
     assert (model["d_vocab"], model["n_ctx"]) == (3, Settings.quick().n_ctx + 1)
     # The probe and the graphs read the window the network was trained on, BOS first.
     assert metrics["graph_homogeneity"] is not None and metrics["emergence"]["probe_r2"]
+    assert "7 steps, weight decay 0.1, a BOS token heading each window (" in \
+        (out / "report.md").read_text()

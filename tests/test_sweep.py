@@ -460,3 +460,16 @@ def test_describe_matches_the_report_function(tmp_path):
 def test_the_example_sweeps_are_valid_specs(spec):
     sweep = load_sweep_spec(spec)
     assert len(sweep.points) >= 2 and sweep.heatmap is not None
+
+
+def test_an_option_added_later_leaves_older_reproduce_points_where_they_were():
+    # `bos` came after `weight_decay`: a spec that does not set it must give the point
+    # config (and so the folder) it gave before, so a rerun resumes an older sweep.
+    spec = load_sweep_spec({"command": "reproduce", "process": "rrxor",
+                            "options": {"steps": 4000}, "grid": {"seed": [0]}})
+    assert spec.config(0)["options"] == {"quick": False, "steps": 4000, "weight_decay": 0.0,
+                                         "model": "transformer", "device": "cpu", "seed": 0}
+    with_bos = load_sweep_spec({"command": "reproduce", "process": "rrxor",
+                                "options": {"steps": 4000, "bos": True}, "grid": {"seed": [0]}})
+    assert with_bos.config(0)["options"]["bos"] is True
+    assert point_id(with_bos.config(0)) != point_id(spec.config(0))

@@ -22,6 +22,15 @@ def _why(metrics: dict, key: str) -> str:
     return f" ({reason})" if metrics.get(key) is None and reason else ""
 
 
+def _recipe(m: dict) -> str:
+    """What of the training recipe differs from the defaults, e.g. ", weight decay 0.1,
+    a BOS token heading each window"; empty when nothing does."""
+    parts = [f"weight decay {_num(m['weight_decay'])}"] if m.get("weight_decay") else []
+    if m.get("bos"):
+        parts.append("a BOS token heading each window")
+    return "".join(f", {part}" for part in parts)
+
+
 def render_report(metrics: dict, figures: dict[str, str]) -> str:
     """Markdown for ``metrics`` (the reproduction's ``metrics.json``) with the figures
     (name -> file name relative to the run folder) embedded."""
@@ -29,7 +38,8 @@ def render_report(metrics: dict, figures: dict[str, str]) -> str:
     lines = [
         f"# {m['process']}: is the belief geometry in the network?",
         "",
-        f"{m['model']} trained for {m['steps']} steps ({_num(m['tokens_seen'])} tokens, "
+        f"{m['model']} trained for {m['steps']} steps{_recipe(m)} "
+        f"({_num(m['tokens_seen'])} tokens, "
         f"{_num(m['train_seconds'], 3)} s of training; {_num(m['total_seconds'], 3)} s in "
         f"all). Parameters: {m['params'] or 'none'}. Entropies in bits, losses in nats.",
         "",

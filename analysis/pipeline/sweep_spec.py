@@ -56,7 +56,9 @@ class Option:
 
 _SEED = Option(int, 0)
 # The options of each command, named as its command-line flags (with underscores), each
-# mapped onto the library function's keyword in `analysis.pipeline.sweep`.
+# mapped onto the library function's keyword in `analysis.pipeline.sweep`. An option added
+# later defaults to None, so the point configs, and with them the folders, of sweeps made
+# before it stay the same and a rerun resumes them.
 COMMAND_OPTIONS: dict[str, dict[str, Option]] = {
     "describe": {"depth": Option(int, 10), "seed": _SEED},
     "attractor": {"points": Option(int, 100_000), "lyapunov_steps": Option(int, None),
@@ -67,7 +69,7 @@ COMMAND_OPTIONS: dict[str, dict[str, Option]] = {
                  "until_converged": Option(bool, False), "max_steps": Option(int, 2_000_000),
                  "check_dt": Option(bool, False), "seed": _SEED},
     "reproduce": {"quick": Option(bool, False), "steps": Option(int, None),
-                  "weight_decay": Option(float, 0.0), "bos": Option(bool, False),
+                  "weight_decay": Option(float, 0.0), "bos": Option(bool, None),
                   "model": Option(str, "transformer", ("transformer", "rnn", "gru", "lstm")),
                   "device": Option(str, "cpu", ("cpu", "cuda", "auto")), "seed": _SEED},
 }
@@ -341,7 +343,8 @@ def _check_points(sweep: SweepSpec, built) -> None:
                 check_lyapunov_arguments(o.get("steps"), o["orbits"], o.get("dt"),
                                          o["max_steps"], o["rtol"], o["atol"])
             if sweep.command == "reproduce":
-                Settings.with_recipe(o["quick"], o.get("steps"), o["weight_decay"], o["bos"])
+                Settings.with_recipe(o["quick"], o.get("steps"), o["weight_decay"],
+                                     o.get("bos", False))
         except InputError as exc:
             raise InputError(f"{sweep.source}: {where}: {exc}") from None
 
