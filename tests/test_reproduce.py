@@ -1,6 +1,7 @@
 """`beliefscope reproduce`: the whole pipeline, end to end."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -104,3 +105,26 @@ def test_reproduce_takes_the_training_recipe(tmp_path, capsys):
     assert metrics["graph_homogeneity"] is not None and metrics["emergence"]["probe_r2"]
     assert "7 steps, weight decay 0.1, a BOS token heading each window (" in \
         (out / "report.md").read_text()
+
+
+@pytest.mark.slow  # about 15 s
+def test_the_k_means_graph_is_drawn_when_tolerance_merging_keeps_too_many(tmp_path,
+                                                                          monkeypatch):
+    from analysis import compare
+
+    drawn = []
+    draw = compare.draw_learned_graph
+
+    def recording(learned, **kwargs):
+        drawn.append((learned.method, learned.n_clusters))
+        return draw(learned, **kwargs)
+
+    monkeypatch.setattr(compare, "draw_learned_graph", recording)
+    out = tmp_path / "rrxor"
+    metrics = reproduce(get_process("rrxor"), out, settings=replace(TINY, n_ctx=6),
+                        progress=False)
+    # A barely trained network tells its prefixes apart: far more clusters than can be
+    # drawn, so the figure shows k-means with one cluster per mixed state instead.
+    assert metrics["n_prefixes"] > 60
+    assert drawn == [("kmeans", metrics["n_mixed_states"])]
+    assert (out / "graphs.png").stat().st_size > 10_000

@@ -22,7 +22,7 @@ from processes import Process
 from processes.errors import BeliefscopeError, InputError
 
 from .figures import attractor_figure, loss_figure, scaling_figure
-from .report import render_report
+from .report import _num, render_report
 
 __all__ = ["REQUIRED_METRICS", "Settings", "check_recipe", "reproduce"]
 
@@ -231,8 +231,8 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
                                  reader, metrics.get("scatter_min_scale"), process.name))
 
     stage("comparing graphs")
-    learned = _guarded(metrics, reasons, _GRAPH_KEYS, lambda: _graph(
-        compare, metrics, activations, prefixes, process, seed))
+    learned, by_k = _guarded(metrics, reasons, _GRAPH_KEYS, lambda: _graph(
+        compare, metrics, activations, prefixes, process, seed)) or (None, None)
 
     def graphs():
         from matplotlib.figure import Figure
@@ -250,12 +250,22 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
         if learned.n_clusters <= _DRAWN_STATES:
             compare.draw_learned_graph(learned, ax=right)
             right.set_title(f"learned graph: {learned.n_clusters} clusters of hidden states")
+        elif by_k is not None and by_k.n_clusters <= _DRAWN_STATES:
+            # Tolerance-merging kept hundreds of clusters (a network that also holds its
+            # history); k-means with one cluster per mixed state gives a graph a reader
+            # can set beside the MSP.
+            compare.draw_learned_graph(by_k, ax=right)
+            right.set_title(
+                f"learned graph: k-means, {by_k.n_clusters} clusters, one per mixed state "
+                f"(tolerance-merging: {learned.n_clusters})\nhomogeneity "
+                f"{_num(metrics.get('graph_kmeans_homogeneity'))}, completeness "
+                f"{_num(metrics.get('graph_kmeans_completeness'))}")
         else:  # a drawing of hundreds of nodes shows nothing; the numbers say more
             right.set_axis_off()
             right.text(0.5, 0.5, f"learned graph: {learned.n_clusters} clusters of hidden "
                        f"states,\ntoo many to draw (homogeneity "
-                       f"{metrics.get('graph_homogeneity') or float('nan'):.3f}, completeness "
-                       f"{metrics.get('graph_completeness') or float('nan'):.3f})",
+                       f"{_num(metrics.get('graph_homogeneity'))}, completeness "
+                       f"{_num(metrics.get('graph_completeness'))})",
                        ha="center", va="center", fontsize=12)
         return fig
 
@@ -345,8 +355,8 @@ _KMEANS_STATES = 500
 
 
 def _graph(compare, metrics, activations, prefixes, process, seed):
-    """The learned graph by tolerance-merging (the drawn one) and, where the prefixes hold
-    few enough mixed states, by weighted k-means with that many clusters: a network that
+    """The learned graph by tolerance-merging and, where the prefixes hold few enough
+    mixed states, by weighted k-means with that many clusters (else None): a network that
     separates mixed states but also keeps, say, its position splits each state into
     many tight clusters, which tolerance-merging keeps apart (homogeneity 1, completeness
     low) and k-means may join."""
@@ -374,7 +384,7 @@ def _graph(compare, metrics, activations, prefixes, process, seed):
                "k-means needs fewer mixed states than distinct hidden states")
         metrics.update({key: None for key in keys})
         metrics.update({f"{key}_reason": why for key in keys})
-        return learned
+        return learned, None
     by_k = compare.learned_graph(concat, prefixes, method="kmeans", n_clusters=k,
                                  random_state=seed)
     # Only its clustering scores: the MSP comparison is graph_metrics' above.
@@ -385,7 +395,7 @@ def _graph(compare, metrics, activations, prefixes, process, seed):
         metrics[key] = found.get(plain)
         if found.get(f"{plain}_reason"):
             metrics[f"{key}_reason"] = found[f"{plain}_reason"]
-    return learned
+    return learned, by_k
 
 
 def _above_scatter(compare, chart_true, chart_probe, cloud, w, reader, seed, fits) -> dict:
