@@ -15,7 +15,7 @@ BOS. With ``bos`` every window starts with the token ``k = process.n_symbols`` a
 ``n_ctx - 1`` process tokens (the model's ``n_ctx`` and ``d_vocab`` count BOS): position 0
 reads the empty prefix and is trained towards ``pi T[x] r``, position ``t`` reads ``t``
 tokens (`prefix_dataset` with ``bos=k``). Attention then has a fixed first token to rest
-on, and on RRXOR it tightens the hidden states of one mixed state (README).
+on; what that does to the geometry is measured, not assumed (README: on RRXOR, little).
 
 Measured against the optimum. Validation uses `prefix_dataset`: exact enumeration of
 every prefix when feasible (then the loss per position is exact), sampled otherwise (with
