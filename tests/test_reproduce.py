@@ -60,6 +60,10 @@ def test_quick_reproduction_of_mess3(tmp_path, capsys):
     again = json.loads(capsys.readouterr().out)
     assert again["tokens_seen"] == metrics["tokens_seen"]
     assert again["train_seconds"] == pytest.approx(metrics["train_seconds"])
+    # The report says this command's time is not the training's.
+    assert (metrics["resumed_from_step"], again["resumed_from_step"]) == (0, 300)
+    assert "this command resumed at step 300 and took" in (out / "report.md").read_text()
+    assert "this command resumed" not in report
 
 
 @pytest.mark.slow  # about 3 s a process

@@ -31,6 +31,16 @@ def _recipe(m: dict) -> str:
     return "".join(f", {part}" for part in parts)
 
 
+def _timing(m: dict) -> str:
+    """The command's own time. Training time sums every session of a resumed run, but
+    ``total_seconds`` is this command's alone, so a resumed run says where it resumed."""
+    resumed = m.get("resumed_from_step") or 0
+    if not resumed:
+        return f"; {_num(m['total_seconds'], 3)} s in all"
+    return (f" over all sessions; this command resumed at step {resumed} and took "
+            f"{_num(m['total_seconds'], 3)} s")
+
+
 def render_report(metrics: dict, figures: dict[str, str]) -> str:
     """Markdown for ``metrics`` (the reproduction's ``metrics.json``) with the figures
     (name -> file name relative to the run folder) embedded."""
@@ -39,9 +49,9 @@ def render_report(metrics: dict, figures: dict[str, str]) -> str:
         f"# {m['process']}: is the belief geometry in the network?",
         "",
         f"{m['model']} trained for {m['steps']} steps{_recipe(m)} "
-        f"({_num(m['tokens_seen'])} tokens, "
-        f"{_num(m['train_seconds'], 3)} s of training; {_num(m['total_seconds'], 3)} s in "
-        f"all). Parameters: {m['params'] or 'none'}. Entropies in bits, losses in nats.",
+        f"({_num(m['tokens_seen'])} tokens, {_num(m['train_seconds'], 3)} s of training"
+        f"{_timing(m)}). Parameters: {m['params'] or 'none'}. Entropies in bits, losses in "
+        "nats.",
         "",
         "## The process and its attractor",
         f"- Entropy rate {_num(m.get('entropy_rate_bits'))} bits; statistical complexity "

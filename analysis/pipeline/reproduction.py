@@ -177,6 +177,8 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
     m = result.metrics
     metrics.update({k: m[k] for k in ("loss_ratio", "worst_position_ratio", "tokens_seen",
                                       "train_seconds", "steps")})
+    # train_seconds sums every training session; total_seconds is this command's alone.
+    metrics["resumed_from_step"] = result.resumed_from
     _figure(run_dir, figures, "loss", "loss_per_position.png",
             lambda: loss_figure(m["loss_nats"], m["floor_nats"],
                                 f"{process.name}: validation loss against the floor"))
