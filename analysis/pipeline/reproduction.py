@@ -44,7 +44,6 @@ class Settings:
 
     steps: int = 2000  # training steps
     weight_decay: float = 0.0  # AdamW's decoupled weight decay in training
-    bos: bool = False  # train and probe with a BOS token heading every window
     n_ctx: int = 10  # process tokens per window (Mess3 at 10: 88,572 prefixes, all exact)
     attractor_points: int = 200_000  # chaos-game samples of the Blackwell measure
     lyapunov_steps: int = 20_000  # steps per orbit of the belief IFS's spectrum
@@ -52,6 +51,7 @@ class Settings:
     rnn_steps: int = 2_000  # steps per orbit of an RNN's token-map spectrum
     dimension_points: int = 20_000  # prefixes drawn by weight for each cloud's dimensions
     ot_points: int = 2000  # points per cloud in the Wasserstein distance
+    bos: bool = False  # train and probe with a BOS token heading every window
 
     @classmethod
     def quick(cls) -> Settings:
