@@ -486,9 +486,10 @@ def test_train_flags_set_the_recipe(capsys, tmp_path):
     run_dir = tmp_path / "run"
     run_cli(capsys, "train", "mess3", *TINY, "--steps", "6", "--weight-decay", "0.5",
             "--schedule", "constant", "--warmup-steps", "2", "--optimizer", "sgd",
-            "--lr", "0.01", "--out", run_dir, "--json")
+            "--lr", "0.01", "--targets", "sampled", "--out", run_dir, "--json")
     saved = TrainConfig.from_dict(json.loads((run_dir / "config.json").read_text())["train"])
     assert (saved.weight_decay, saved.schedule, saved.warmup_steps) == (0.5, "constant", 2)
+    assert saved.soft_targets is False  # --targets sampled: the sampled next token
     assert [saved.lr_at(s) for s in (1, 2, 3, 6)] == pytest.approx([0.005, 0.01, 0.01, 0.01])
     # SGD takes the decay as an L2 penalty: the optimiser is built with it.
     model = torch.nn.Linear(2, 2)

@@ -46,6 +46,10 @@ def register(sub: argparse._SubParsersAction, formatter: type) -> None:
     p.add_argument("--steps", type=int, default=2000, help="optimiser steps")
     p.add_argument("--batch-size", type=int, default=64, help="sequences per step")
     p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate")
+    p.add_argument("--targets", choices=("exact", "sampled"), default="exact",
+                   help="train each position against the exact next-token distribution, or "
+                        "against the one sampled next token (the usual language-model loss; "
+                        "same expectation, more gradient noise)")
     p.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw",
                    help="sgd with --lr 0.01 --batch-size 64 is the belief-geometry paper's "
                         "recipe")
@@ -106,7 +110,8 @@ def _train(args: argparse.Namespace) -> None:
     config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                          optimizer=args.optimizer, weight_decay=args.weight_decay,
                          schedule=args.schedule, warmup_steps=args.warmup_steps,
-                         seed=args.seed, threads=args.threads, bos=args.bos)
+                         seed=args.seed, threads=args.threads, bos=args.bos,
+                         soft_targets=args.targets == "exact")
     ref = {"file": args.file} if args.file else {"catalogue": args.process}
     result = train(process, model, config, args.out, process_ref=ref, device=str(device))
     print_report(train_report(result), args.json)
