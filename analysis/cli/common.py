@@ -18,7 +18,7 @@ __all__ = [
     "FIGURE_SUFFIXES", "PlotError", "add_bos_argument", "add_json_argument",
     "add_process_arguments",
     "add_seed_argument", "add_weight_decay_argument", "at_least", "check_output",
-    "check_seed", "check_weight_decay", "parse_params", "print_report", "process_from_args",
+    "check_seed", "parse_params", "print_report", "process_from_args",
     "save_plot",
 ]
 
@@ -57,11 +57,6 @@ def add_bos_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bos", action="store_true",
                         help="start every training window with a BOS token, a symbol of its "
                              "own; position 0 then reads the empty prefix")
-
-
-def check_weight_decay(value: float) -> None:
-    if not (math.isfinite(value) and value >= 0):
-        raise InputError(f"--weight-decay {value}: must be a finite number >= 0 (0: none)")
 
 
 def add_json_argument(parser: argparse.ArgumentParser) -> None:

@@ -13,7 +13,6 @@ from .common import (
     at_least,
     check_output,
     check_seed,
-    check_weight_decay,
     print_report,
     process_from_args,
     save_plot,
@@ -94,14 +93,14 @@ def _train(args: argparse.Namespace) -> None:
     at_least(args.batch_size, 1, "--batch-size")
     at_least(args.threads, 1, "--threads")
     at_least(args.warmup_steps, 0, "--warmup-steps")
-    check_weight_decay(args.weight_decay)
     if not args.lr > 0:
         from processes.errors import InputError
 
         raise InputError(f"--lr {args.lr}: the learning rate must be a positive number")
-    from ..networks.train import TrainConfig, resolve_device, train
+    from ..networks.train import TrainConfig, check_weight_decay, resolve_device, train
     from ..reports import model_config_for, train_report
 
+    check_weight_decay(args.weight_decay)
     device = resolve_device(args.device)  # refuse a missing CUDA before building anything
     process = process_from_args(args)
     model = model_config_for(args.model, process, n_layers=args.n_layers,

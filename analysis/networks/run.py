@@ -19,7 +19,7 @@ from .checkpoints import (
     read_config,
     read_metrics,
 )
-from .train import resolve_device
+from .train import TrainConfig, resolve_device
 
 __all__ = ["Run", "load_run", "run_process"]
 
@@ -66,7 +66,7 @@ class Run:
     def bos(self) -> int | None:
         """The BOS token heading every window (``process.n_symbols``), or None when the
         run was trained without one; pass it to `prefix_dataset`."""
-        return self.process.n_symbols if self.config["train"].get("bos") else None
+        return TrainConfig.from_dict(self.config["train"]).bos_token(self.process)
 
 
 def run_process(config: dict, where: str = "run") -> Process:

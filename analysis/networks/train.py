@@ -57,7 +57,8 @@ from .checkpoints import (
     write_metrics,
 )
 
-__all__ = ["TrainConfig", "TrainResult", "evaluate", "resolve_device", "train"]
+__all__ = ["TrainConfig", "TrainResult", "check_weight_decay", "evaluate", "resolve_device",
+           "train"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,11 @@ class TrainConfig:
         if self.warmup_steps < 0:
             raise InputError(f"warmup_steps must be >= 0, got {self.warmup_steps}")
 
+    def bos_token(self, process: Process) -> int | None:
+        """The BOS token heading every window, the first after the process's symbols
+        (``process.n_symbols``); None without BOS."""
+        return process.n_symbols if self.bos else None
+
     def lr_at(self, step: int) -> float:
         """Learning rate of (1-based) ``step``."""
         if step <= self.warmup_steps:
@@ -119,6 +125,13 @@ class TrainConfig:
         if unknown:
             raise InputError(f"train config: unknown key(s) {sorted(unknown)}")
         return cls(**d)
+
+
+def check_weight_decay(value: float) -> None:
+    """Refuse a ``--weight-decay`` no optimiser can take, naming the flag (``train`` and
+    ``reproduce`` both check through it before anything runs)."""
+    if not (math.isfinite(value) and value >= 0):
+        raise InputError(f"--weight-decay {value}: must be a finite number >= 0 (0: none)")
 
 
 @dataclass(frozen=True)
@@ -209,21 +222,23 @@ def _batch(process: Process, config: TrainConfig, n_ctx: int, step: int, device)
     (batch, n_ctx, k) float32, or tokens (batch, n_ctx) for hard targets. With BOS the
     inputs start with it and the first target is the first token's distribution."""
     rng = np.random.default_rng([config.seed, step])
-    b, words = config.batch_size, n_ctx - config.bos  # process tokens read per window
-    if config.soft_targets:
-        s = generate(process, b, words, seed=rng, return_next_token_probs=True)
-        tokens, probs = s.tokens, s.next_token_probs
-        if config.bos:
-            tokens = np.concatenate([np.full((b, 1), process.n_symbols, np.int64), tokens], 1)
-            first = np.broadcast_to(process.pi @ process.Tr, (b, 1, process.n_symbols))
-            probs = np.concatenate([first, probs], axis=1)
-        targets = torch.from_numpy(probs.astype(np.float32))
-        return torch.from_numpy(tokens).to(device), targets.to(device)
-    tokens = generate(process, b, words + 1, seed=rng).tokens
+    b, soft = config.batch_size, config.soft_targets
+    # Process tokens per window; hard targets draw one more, the last position's target.
+    words = n_ctx - config.bos + (not soft)
+    s = generate(process, b, words, seed=rng, return_next_token_probs=soft)
+    tokens = s.tokens
     if config.bos:
-        tokens = np.concatenate([np.full((b, 1), process.n_symbols, np.int64), tokens], 1)
-    tokens = torch.from_numpy(tokens)
-    return tokens[:, :-1].to(device), tokens[:, 1:].to(device)
+        tokens = np.concatenate([np.full((b, 1), config.bos_token(process), np.int64), tokens],
+                                axis=1)
+    if not soft:
+        tokens = torch.from_numpy(tokens)
+        return tokens[:, :-1].to(device), tokens[:, 1:].to(device)
+    probs = s.next_token_probs
+    if config.bos:  # position 0 has read the empty prefix
+        first = np.broadcast_to(process.pi @ process.Tr, (b, 1, process.n_symbols))
+        probs = np.concatenate([first, probs], axis=1)
+    targets = torch.from_numpy(probs.astype(np.float32))
+    return torch.from_numpy(tokens).to(device), targets.to(device)
 
 
 def _loss(logits: torch.Tensor, targets: torch.Tensor, k: int) -> torch.Tensor:
@@ -327,7 +342,7 @@ def train(process: Process, model_config: dict, config: TrainConfig, run_dir: st
     device = resolve_device(device)
     n_ctx = int(model_config.get("n_ctx", 0))
     k = process.n_symbols
-    bos = k if config.bos else None
+    bos = config.bos_token(process)
     if int(model_config.get("d_vocab", 0)) < k + config.bos:
         raise InputError(f"the model's d_vocab {model_config.get('d_vocab')} is smaller than "
                          f"{process.name}'s {k} symbols" + (" and BOS" if config.bos else ""))

@@ -70,15 +70,22 @@ class Settings:
         return replace(sizes, steps=sizes.steps if steps is None else steps,
                        weight_decay=weight_decay, bos=bool(bos))
 
+    @classmethod
+    def for_sweep_point(cls, options: dict) -> Settings:
+        """`with_recipe` from a ``reproduce`` sweep point's options (its config's
+        ``options``): checked when the spec loads, used when the point runs."""
+        return cls.with_recipe(options["quick"], options.get("steps"),
+                               options["weight_decay"], options.get("bos", False))
+
 
 def check_recipe(steps: int | None, weight_decay: float) -> None:
     """Refuse a training recipe `reproduce` cannot run, naming the flag; the command line
     and a sweep spec both check through `Settings.with_recipe` before anything runs."""
+    from analysis.networks.train import check_weight_decay
+
     if steps is not None and (isinstance(steps, bool) or steps < 1):
         raise InputError(f"--steps {steps}: must be >= 1")
-    if not (math.isfinite(weight_decay) and weight_decay >= 0):
-        raise InputError(f"--weight-decay {weight_decay}: must be a finite number >= 0 "
-                         "(0: none)")
+    check_weight_decay(weight_decay)
 
 
 class _Stages:
@@ -184,8 +191,8 @@ def reproduce(process: Process, run_dir: str | Path, *, model: str = "transforme
                                 f"{process.name}: validation loss against the floor"))
 
     stage("probing")
-    bos = process.n_symbols if settings.bos else None
-    prefixes = prefix_dataset(process, model_config["n_ctx"], seed=seed + 1, bos=bos)
+    prefixes = prefix_dataset(process, model_config["n_ctx"], seed=seed + 1,
+                              bos=config.bos_token(process))
     activations = collect_activations(result.model, prefixes, device=device)
     belief = probe(activations, "belief", seed=seed)
     next_token = probe(activations, "next_token", seed=seed)

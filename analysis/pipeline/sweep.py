@@ -140,8 +140,7 @@ def _reproduce(config: Mapping, point_dir: Path) -> dict:
     o = config["options"]
     target = config["target"]
     ref = {"file": target["file"]} if "file" in target else {"catalogue": target["name"]}
-    settings = Settings.with_recipe(o["quick"], o.get("steps"), o["weight_decay"],
-                                    o.get("bos", False))
+    settings = Settings.for_sweep_point(o)
     # Beside, not into, the point's own config.json: a run folder has its own.
     run_dir = point_dir / "run"
     metrics = reproduce(_target(config), run_dir, model=o["model"], quick=o["quick"],

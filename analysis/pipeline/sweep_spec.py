@@ -343,8 +343,7 @@ def _check_points(sweep: SweepSpec, built) -> None:
                 check_lyapunov_arguments(o.get("steps"), o["orbits"], o.get("dt"),
                                          o["max_steps"], o["rtol"], o["atol"])
             if sweep.command == "reproduce":
-                Settings.with_recipe(o["quick"], o.get("steps"), o["weight_decay"],
-                                     o.get("bos", False))
+                Settings.for_sweep_point(o)
         except InputError as exc:
             raise InputError(f"{sweep.source}: {where}: {exc}") from None
 
